@@ -1,0 +1,137 @@
+//! Shapes: the dims of a row-major tensor, and [`IntoShape`] so constructors take `Vec<usize>`, `&[usize]` or
+//! `[usize; N]` alike.
+
+use crate::{DType, Error, Result};
+
+/// The dims of a contiguous row-major tensor. `[]` is a 0-d scalar (one element); any zero dim makes it empty.
+///
+/// ```
+/// use wgpu_tensor::Shape;
+/// let s = Shape::from([2, 3, 4]);
+/// assert_eq!(s.len(), 24);
+/// assert_eq!(s.strides(), vec![12, 4, 1]);
+/// assert_eq!(Shape::from([]).len(), 1);
+/// assert_eq!(Shape::from([1, 0, 5]).len(), 0);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Shape(Vec<usize>);
+
+impl Shape {
+    /// The dims.
+    pub fn dims(&self) -> &[usize] {
+        &self.0
+    }
+
+    /// The number of dims (0 for a scalar).
+    pub fn ndim(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The element count, saturating at `usize::MAX` on overflow (use [`Shape::checked_len`] to detect it).
+    pub fn len(&self) -> usize {
+        self.checked_len().unwrap_or(usize::MAX)
+    }
+
+    /// `true` when some dim is zero.
+    pub fn is_empty(&self) -> bool {
+        self.0.contains(&0)
+    }
+
+    /// The element count, or `None` if the product of the dims overflows `usize`.
+    pub fn checked_len(&self) -> Option<usize> {
+        if self.is_empty() {
+            return Some(0);
+        }
+        self.0.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+    }
+
+    /// The element count and the size in bytes for `dtype`, or [`Error::ShapeOverflow`].
+    pub fn checked_size(&self, dtype: DType) -> Result<(usize, usize)> {
+        self.checked_len()
+            .and_then(|n| Some((n, n.checked_mul(dtype.size_in_bytes())?)))
+            .ok_or_else(|| Error::ShapeOverflow {
+                shape: self.0.clone(),
+                dtype,
+            })
+    }
+
+    /// Row-major strides in elements (the last dim has stride 1).
+    pub fn strides(&self) -> Vec<usize> {
+        let mut strides = vec![1usize; self.0.len()];
+        for i in (0..self.0.len().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1].saturating_mul(self.0[i + 1]);
+        }
+        strides
+    }
+
+    /// Consumes the shape, returning its dims.
+    pub fn into_dims(self) -> Vec<usize> {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// Anything that names a shape: `Vec<usize>`, `&[usize]`, `[usize; N]`, `&[usize; N]`, `&Vec<usize>`, `Shape`.
+pub trait IntoShape {
+    /// Converts into a [`Shape`].
+    fn into_shape(self) -> Shape;
+}
+
+impl IntoShape for Shape {
+    fn into_shape(self) -> Shape {
+        self
+    }
+}
+impl IntoShape for &Shape {
+    fn into_shape(self) -> Shape {
+        self.clone()
+    }
+}
+impl IntoShape for Vec<usize> {
+    fn into_shape(self) -> Shape {
+        Shape(self)
+    }
+}
+impl IntoShape for &Vec<usize> {
+    fn into_shape(self) -> Shape {
+        Shape(self.clone())
+    }
+}
+impl IntoShape for &[usize] {
+    fn into_shape(self) -> Shape {
+        Shape(self.to_vec())
+    }
+}
+impl<const N: usize> IntoShape for [usize; N] {
+    fn into_shape(self) -> Shape {
+        Shape(self.to_vec())
+    }
+}
+impl<const N: usize> IntoShape for &[usize; N] {
+    fn into_shape(self) -> Shape {
+        Shape(self.to_vec())
+    }
+}
+
+impl<S: IntoShape> From<S> for Shape
+where
+    S: NotShape,
+{
+    fn from(s: S) -> Shape {
+        s.into_shape()
+    }
+}
+
+/// Helper so `From<S> for Shape` does not collide with the reflexive `From<Shape> for Shape`.
+#[doc(hidden)]
+pub trait NotShape {}
+impl NotShape for Vec<usize> {}
+impl NotShape for &Vec<usize> {}
+impl NotShape for &[usize] {}
+impl<const N: usize> NotShape for [usize; N] {}
+impl<const N: usize> NotShape for &[usize; N] {}
