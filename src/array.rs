@@ -36,13 +36,7 @@ impl Array {
     pub fn zeros(dtype: DType, shape: impl IntoShape) -> Result<Array> {
         let shape = shape.into_shape();
         let (len, byte_len) = shape.checked_size(dtype)?;
-        Ok(Array {
-            dtype,
-            shape,
-            len,
-            byte_len,
-            words: vec![0; byte_len.div_ceil(8)],
-        })
+        Ok(Array { dtype, shape, len, byte_len, words: vec![0; byte_len.div_ceil(8)] })
     }
 
     /// Takes ownership of `data` as an array of `shape`.
@@ -70,8 +64,7 @@ impl Array {
     /// assert_eq!((s.shape(), s.len()), (&[][..], 1));
     /// ```
     pub fn scalar<T: Element>(value: T) -> Array {
-        Self::from_exact_iter(T::DTYPE, Shape::default(), std::iter::once(value))
-            .expect("a scalar always fits")
+        Self::from_exact_iter(T::DTYPE, Shape::default(), std::iter::once(value)).expect("a scalar always fits")
     }
 
     /// Copies raw little-endian bytes into a new array of `dtype` and `shape`.
@@ -83,17 +76,10 @@ impl Array {
         let shape = shape.into_shape();
         let (len, byte_len) = shape.checked_size(dtype)?;
         if bytes.len() != byte_len {
-            return Err(Error::ByteLength {
-                dtype,
-                len,
-                expected: byte_len,
-                actual: bytes.len(),
-            });
+            return Err(Error::ByteLength { dtype, len, expected: byte_len, actual: bytes.len() });
         }
         if dtype == DType::Bool && bytes.iter().any(|&b| b > 1) {
-            return Err(Error::InvalidOption(
-                "a bool element must be the byte 0 or 1".into(),
-            ));
+            return Err(Error::InvalidOption("a bool element must be the byte 0 or 1".into()));
         }
         let mut array = Array::zeros(dtype, shape)?;
         array.as_bytes_mut_unchecked().copy_from_slice(bytes);
@@ -190,11 +176,7 @@ impl Array {
     /// [`Error::DTypeMismatch`] if `T` is not the array's dtype.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         self.check_dtype::<T>()?;
-        Ok(self
-            .as_bytes()
-            .chunks_exact(self.dtype.size_in_bytes())
-            .map(T::read_le_bytes)
-            .collect())
+        Ok(self.as_bytes().chunks_exact(self.dtype.size_in_bytes()).map(T::read_le_bytes).collect())
     }
 
     /// The same bytes under another shape with the same element count.
@@ -212,10 +194,7 @@ impl Array {
         if T::DTYPE == self.dtype {
             Ok(())
         } else {
-            Err(Error::DTypeMismatch {
-                expected: T::DTYPE,
-                actual: self.dtype,
-            })
+            Err(Error::DTypeMismatch { expected: T::DTYPE, actual: self.dtype })
         }
     }
 }
@@ -289,11 +268,7 @@ impl fmt::Display for Array {
 
 impl fmt::Debug for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Array {{ dtype: {}, shape: {}, data: ",
-            self.dtype, self.shape
-        )?;
+        write!(f, "Array {{ dtype: {}, shape: {}, data: ", self.dtype, self.shape)?;
         with_ndarray!(self, |a| write!(f, "{a}"))?;
         f.write_str(" }")
     }
@@ -316,21 +291,7 @@ macro_rules! impl_from_vec {
         }
     )*};
 }
-impl_from_vec!(
-    bool,
-    u8,
-    i8,
-    u16,
-    i16,
-    u32,
-    i32,
-    u64,
-    i64,
-    half::f16,
-    half::bf16,
-    f32,
-    f64
-);
+impl_from_vec!(bool, u8, i8, u16, i16, u32, i32, u64, i64, half::f16, half::bf16, f32, f64);
 
 #[cfg(test)]
 mod tests {
@@ -342,26 +303,13 @@ mod tests {
         assert_eq!((z.len(), z.size_in_bytes(), z.is_empty()), (0, 0, true));
         let s = Array::scalar(true);
         assert_eq!(s.as_bytes(), [1]);
-        assert!(matches!(
-            Array::zeros(DType::U64, [usize::MAX, 2]),
-            Err(Error::ShapeOverflow { .. })
-        ));
+        assert!(matches!(Array::zeros(DType::U64, [usize::MAX, 2]), Err(Error::ShapeOverflow { .. })));
     }
 
     #[test]
     fn shape_mismatch_is_an_error() {
         let e = Array::from_vec(vec![1u8, 2, 3], [2, 2]).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::ShapeMismatch {
-                    expected: 4,
-                    actual: 3,
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        assert!(matches!(e, Error::ShapeMismatch { expected: 4, actual: 3, .. }), "{e}");
         let e = Array::from_slice(&[1u8], [usize::MAX, 3]).unwrap_err();
         assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
     }
@@ -369,20 +317,14 @@ mod tests {
     #[test]
     fn bytes_and_bool_check() {
         assert!(Array::from_bytes(DType::Bool, [2], &[0, 2]).is_err());
-        assert!(matches!(
-            Array::from_bytes(DType::U16, [2], &[0, 1, 2]),
-            Err(Error::ByteLength { .. })
-        ));
+        assert!(matches!(Array::from_bytes(DType::U16, [2], &[0, 1, 2]), Err(Error::ByteLength { .. })));
         let a = Array::from_bytes(DType::U16, [2], &[1, 0, 0, 1]).unwrap();
         assert_eq!(a.as_slice::<u16>().unwrap(), [1, 256]);
     }
 
     #[test]
     fn display_and_reshape() {
-        let a = Array::from_vec(vec![1i64, 2, 3, 4, 5, 6], [2, 3])
-            .unwrap()
-            .reshape([3, 2])
-            .unwrap();
+        let a = Array::from_vec(vec![1i64, 2, 3, 4, 5, 6], [2, 3]).unwrap().reshape([3, 2]).unwrap();
         assert_eq!(a.to_string(), "[[1, 2],\n [3, 4],\n [5, 6]]");
         assert!(a.reshape([4]).is_err());
     }

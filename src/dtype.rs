@@ -142,9 +142,7 @@ mod sealed {
 /// use wgpu_tensor::{DType, Element};
 /// assert_eq!(<half::bf16 as Element>::DTYPE, DType::BF16);
 /// ```
-pub trait Element:
-    sealed::Sealed + Copy + Send + Sync + fmt::Debug + PartialEq + Default + 'static
-{
+pub trait Element: sealed::Sealed + Copy + Send + Sync + fmt::Debug + PartialEq + Default + 'static {
     /// The dtype of this type.
     const DTYPE: DType;
 
@@ -206,10 +204,7 @@ mod tests {
     fn sizes_and_names() {
         let sizes: Vec<usize> = DType::ALL.iter().map(|d| d.size_in_bytes()).collect();
         assert_eq!(sizes, [1, 1, 1, 2, 2, 4, 4, 8, 8, 2, 2, 4, 8]);
-        assert_eq!(
-            DType::ALL.map(|d| d.name()).join(","),
-            "bool,u8,i8,u16,i16,u32,i32,u64,i64,f16,bf16,f32,f64"
-        );
+        assert_eq!(DType::ALL.map(|d| d.name()).join(","), "bool,u8,i8,u16,i16,u32,i32,u64,i64,f16,bf16,f32,f64");
     }
 
     #[test]

@@ -72,9 +72,7 @@ pub enum Error {
     },
 
     /// The array or tensor holds another element type than the one asked for.
-    #[error(
-        "dtype mismatch: the data is {actual} but {expected} was asked for; use `cast` to convert it"
-    )]
+    #[error("dtype mismatch: the data is {actual} but {expected} was asked for; use `cast` to convert it")]
     DTypeMismatch {
         /// The dtype that was asked for.
         expected: DType,
@@ -97,9 +95,7 @@ pub enum Error {
     },
 
     /// The device ran out of memory while allocating a buffer.
-    #[error(
-        "the device is out of memory allocating {bytes} bytes; free tensors or shrink the pools"
-    )]
+    #[error("the device is out of memory allocating {bytes} bytes; free tensors or shrink the pools")]
     OutOfMemory {
         /// The size of the failed allocation.
         bytes: u64,

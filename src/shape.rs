@@ -49,10 +49,7 @@ impl Shape {
     pub fn checked_size(&self, dtype: DType) -> Result<(usize, usize)> {
         self.checked_len()
             .and_then(|n| Some((n, n.checked_mul(dtype.size_in_bytes())?)))
-            .ok_or_else(|| Error::ShapeOverflow {
-                shape: self.0.clone(),
-                dtype,
-            })
+            .ok_or_else(|| Error::ShapeOverflow { shape: self.0.clone(), dtype })
     }
 
     /// Row-major strides in elements (the last dim has stride 1).
