@@ -1,12 +1,23 @@
-//! wgpu-tensor (crate docs written below).
+//! wgpu-tensor (crate docs below are filled in by the README work).
 
+mod adapter;
 mod array;
+mod device;
+mod device_info;
 mod dtype;
 mod error;
+mod kernels;
 mod ndarray_interop;
 mod shape;
+mod tensor;
+mod transfer;
 
+pub use adapter::list_adapters;
 pub use array::Array;
+pub use device::{Device, DeviceOptions};
+pub use device_info::DeviceInfo;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use shape::{IntoShape, Shape};
+pub use tensor::DeviceTensor;
+pub use wgpu;

@@ -1,0 +1,289 @@
+//! [`Device`]: an opened wgpu adapter with its queue, limits, native extensions, pipeline cache and error capture.
+
+use std::sync::{Arc, Mutex};
+
+use crate::device_info::NATIVE_FEATURES;
+use crate::kernels::PipelineCache;
+use crate::{DeviceInfo, Error, Result, adapter};
+
+/// How [`Device::with_options`] chooses and opens an adapter.
+///
+/// Every field is public; start from `Default` and change what you need:
+///
+/// ```no_run
+/// use wgpu_tensor::{Device, DeviceOptions};
+/// // The portable path that any WebGPU adapter runs: no SHADER_INT64/F16/F64, no mappable storage buffers.
+/// let portable = Device::with_options(DeviceOptions { native_extensions: false, ..Default::default() })?;
+/// // The GL backend only (llvmpipe through EGL on headless Linux).
+/// let gl = Device::with_options(DeviceOptions { backends: wgpu::Backends::GL, ..Default::default() })?;
+/// # Ok::<(), wgpu_tensor::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceOptions {
+    /// The graphics APIs to search. `WGPU_BACKEND` (e.g. `vulkan`, `gl`), when set, takes precedence.
+    pub backends: wgpu::Backends,
+    /// Use the best adapter whose name contains this (case-insensitive). `None` falls back to `WGPU_ADAPTER_NAME`,
+    /// then to the best adapter.
+    pub adapter_name: Option<String>,
+    /// Only accept a software adapter (Mesa lavapipe/llvmpipe, WARP): reproducible results on any machine.
+    pub force_software: bool,
+    /// Enable the native extensions the adapter offers (MAPPABLE_PRIMARY_BUFFERS, SHADER_INT64, SHADER_F16,
+    /// SHADER_F64) for faster paths that tests prove bit-identical. `false` forces the portable path that any
+    /// WebGPU adapter runs.
+    pub native_extensions: bool,
+}
+
+impl Default for DeviceOptions {
+    /// All backends, no adapter name, hardware preferred, native extensions on.
+    fn default() -> Self {
+        DeviceOptions {
+            backends: wgpu::Backends::all(),
+            adapter_name: None,
+            force_software: false,
+            native_extensions: true,
+        }
+    }
+}
+
+/// The native shader and memory extensions enabled on a device (all `false` on the portable path).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NativeExtensions {
+    pub mappable_primary_buffers: bool,
+    pub int64: bool,
+    pub f16: bool,
+    pub f64: bool,
+}
+
+/// Errors that wgpu reported outside an error scope, and whether the device was lost; checked after each operation.
+#[derive(Default)]
+struct ErrorLog {
+    uncaptured: Mutex<Vec<String>>,
+    lost: Mutex<Option<String>>,
+}
+
+pub(crate) struct DeviceInner {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: DeviceInfo,
+    limits: wgpu::Limits,
+    native: NativeExtensions,
+    pipelines: PipelineCache,
+    errors: Arc<ErrorLog>,
+}
+
+/// A GPU (or software adapter) opened for tensors: the place [`DeviceTensor`](crate::DeviceTensor)s live.
+///
+/// Cheap to clone (an `Arc` inside), `Send + Sync`: share one `Device` between threads. Pipelines are compiled once
+/// per device and cached.
+///
+/// ```no_run
+/// use wgpu_tensor::{Array, Device};
+/// let device = Device::new()?;
+/// let tensor = device.upload(&Array::from_vec(vec![1.0f32, 2.0, 3.0], [3])?)?; // a copy, host -> device
+/// let back = tensor.download()?; // a copy, device -> host
+/// assert_eq!(back.to_vec::<f32>()?, [1.0, 2.0, 3.0]);
+/// # Ok::<(), wgpu_tensor::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Device {
+    inner: Arc<DeviceInner>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("adapter", &self.inner.info.name)
+            .field("backend", &self.inner.info.backend)
+            .finish()
+    }
+}
+
+impl Device {
+    /// Opens the best adapter: discrete > integrated > software, Vulkan/Metal/DX12 over GL, honouring
+    /// `WGPU_BACKEND` and `WGPU_ADAPTER_NAME`.
+    ///
+    /// # Errors
+    /// [`Error::NoAdapter`] (with how to install a software driver) when no adapter can run compute shaders;
+    /// [`Error::RequestDevice`] when the adapter refuses to open.
+    pub fn new() -> Result<Device> {
+        Self::with_options(DeviceOptions::default())
+    }
+
+    /// Opens an adapter chosen by `options`.
+    ///
+    /// # Errors
+    /// [`Error::NoAdapter`], [`Error::AdapterNotFound`] (with the names present) when `adapter_name` or
+    /// `force_software` matches nothing, [`Error::RequestDevice`].
+    pub fn with_options(options: DeviceOptions) -> Result<Device> {
+        pollster::block_on(Self::with_options_async(options))
+    }
+
+    /// The async form of [`Device::with_options`].
+    ///
+    /// # Errors
+    /// As [`Device::with_options`].
+    pub async fn with_options_async(options: DeviceOptions) -> Result<Device> {
+        let backends = adapter::backends(options.backends);
+        let instance = adapter::instance(backends);
+        let adapter =
+            adapter::choose(&instance, backends, options.adapter_name.as_deref(), options.force_software).await?;
+        let wanted = if options.native_extensions {
+            NATIVE_FEATURES.iter().fold(wgpu::Features::empty(), |acc, (f, _)| acc | *f)
+        } else {
+            wgpu::Features::empty()
+        };
+        let features = adapter.features() & wanted;
+        let limits = adapter.limits();
+        let adapter_info = adapter.get_info();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("wgpu-tensor"),
+                required_features: features,
+                required_limits: limits.clone(),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|e| Error::RequestDevice { adapter: adapter_info.name.clone(), reason: e.to_string() })?;
+
+        let errors = Arc::new(ErrorLog::default());
+        let log = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            log.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).push(e.to_string());
+        }));
+        let log = errors.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            *log.lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{reason:?}: {message}"));
+        });
+
+        let native = NativeExtensions {
+            mappable_primary_buffers: features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+            int64: features.contains(wgpu::Features::SHADER_INT64),
+            f16: features.contains(wgpu::Features::SHADER_F16),
+            f64: features.contains(wgpu::Features::SHADER_F64),
+        };
+        let info = DeviceInfo::new(&adapter_info, &limits, features);
+        Ok(Device {
+            inner: Arc::new(DeviceInner {
+                device,
+                queue,
+                info,
+                limits,
+                native,
+                pipelines: PipelineCache::default(),
+                errors,
+            }),
+        })
+    }
+
+    /// What this device is: adapter, backend, type, driver, UMA, limits, extensions in use.
+    pub fn info(&self) -> &DeviceInfo {
+        &self.inner.info
+    }
+
+    /// The underlying `wgpu::Device`, for interop with your own wgpu code (bind a tensor's
+    /// [`buffer`](crate::DeviceTensor::buffer) in your pipelines).
+    pub fn wgpu_device(&self) -> &wgpu::Device {
+        &self.inner.device
+    }
+
+    /// The underlying `wgpu::Queue`.
+    pub fn wgpu_queue(&self) -> &wgpu::Queue {
+        &self.inner.queue
+    }
+
+    /// The limits the device was opened with (the adapter's own limits, not WebGPU's defaults).
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.inner.limits
+    }
+
+    pub(crate) fn native(&self) -> NativeExtensions {
+        self.inner.native
+    }
+
+    /// `true` when both handles open the same device.
+    pub fn same_device(&self, other: &Device) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Returns an error if the device was lost or wgpu reported an error outside an error scope since the last check.
+    pub(crate) fn check(&self) -> Result<()> {
+        if let Some(reason) = self.inner.errors.lost.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Err(Error::DeviceLost(reason));
+        }
+        let mut uncaptured = self.inner.errors.uncaptured.lock().unwrap_or_else(|p| p.into_inner());
+        if uncaptured.is_empty() { Ok(()) } else { Err(Error::Gpu(std::mem::take(&mut *uncaptured).join("; "))) }
+    }
+
+    /// Creates a buffer, turning over-limit sizes, out-of-memory and validation failures into errors.
+    ///
+    /// `size` is used as given; callers round it to the copy alignment (4 bytes).
+    pub(crate) fn create_buffer(
+        &self,
+        label: &str,
+        size: u64,
+        usage: wgpu::BufferUsages,
+        mapped_at_creation: bool,
+    ) -> Result<wgpu::Buffer> {
+        let max = self.inner.limits.max_buffer_size;
+        if size > max {
+            return Err(Error::TooLarge { what: label.to_string(), bytes: size, max_buffer_size: max });
+        }
+        let device = &self.inner.device;
+        let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let buffer =
+            device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation });
+        let validation = pollster::block_on(validation.pop());
+        let oom = pollster::block_on(oom.pop());
+        if let Some(e) = oom {
+            log_debug(&e);
+            return Err(Error::OutOfMemory { bytes: size });
+        }
+        if let Some(e) = validation {
+            return Err(Error::Gpu(e.to_string()));
+        }
+        self.check()?;
+        Ok(buffer)
+    }
+
+    /// Submits `encoder` and returns its submission index.
+    pub(crate) fn submit(&self, encoder: wgpu::CommandEncoder) -> wgpu::SubmissionIndex {
+        self.inner.queue.submit(Some(encoder.finish()))
+    }
+
+    /// Blocks until `submission` (or, with `None`, everything submitted so far) has finished and its callbacks ran.
+    pub(crate) fn wait(&self, submission: Option<wgpu::SubmissionIndex>) -> Result<()> {
+        self.inner
+            .device
+            .poll(wgpu::PollType::Wait { submission_index: submission, timeout: None })
+            .map_err(|e| Error::DeviceLost(e.to_string()))?;
+        self.check()
+    }
+
+    /// Runs `f` (which records and submits work) inside a validation error scope; an error becomes [`Error::Gpu`].
+    pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
+        let validation = self.inner.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let value = f();
+        if let Some(e) = pollster::block_on(validation.pop()) {
+            return Err(Error::Gpu(e.to_string()));
+        }
+        self.check()?;
+        Ok(value)
+    }
+
+    /// The cached compute pipeline for `key`, compiled from `make_wgsl()` (entry point `main`) on first use.
+    ///
+    /// # Errors
+    /// [`Error::Gpu`] when the shader or pipeline fails validation.
+    pub(crate) fn pipeline(&self, key: &str, make_wgsl: impl FnOnce() -> String) -> Result<Arc<wgpu::ComputePipeline>> {
+        self.inner.pipelines.get_or_build(&self.inner.device, key, make_wgsl)
+    }
+}
+
+fn log_debug(e: &wgpu::Error) {
+    if std::env::var_os("WGPU_TENSOR_DEBUG").is_some() {
+        eprintln!("wgpu-tensor: {e}");
+    }
+}

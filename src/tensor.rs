@@ -1,0 +1,134 @@
+//! [`DeviceTensor`]: a tensor in device memory = a storage buffer + dtype + shape.
+
+use crate::{Array, DType, Device, Result, Shape};
+
+/// A tensor in device memory: one storage buffer holding the elements in their host byte layout, packed into
+/// 32-bit words (4 one-byte or 2 two-byte elements per word, 64-bit elements as two words, low word first), padded
+/// to a multiple of 4 bytes. No shader feature is needed to hold any dtype, and a round trip is byte-identical.
+///
+/// A `DeviceTensor` shares nothing with the [`Array`] it came from: it is made by [`Device::upload`] (a copy) and
+/// read back by [`DeviceTensor::download`] (another copy).
+///
+/// Lifecycle:
+/// 1. [`Device::upload`] allocates a storage buffer and copies the array's bytes into it.
+/// 2. Kernels (such as [`cast`](DeviceTensor::cast)) read it and write new tensors; nothing changes it in place.
+/// 3. [`DeviceTensor::download`] copies the bytes back into a fresh `Array`; the tensor stays valid.
+/// 4. Dropping the tensor releases its buffer.
+pub struct DeviceTensor {
+    device: Device,
+    buffer: wgpu::Buffer,
+    dtype: DType,
+    shape: Shape,
+    len: usize,
+    byte_len: usize,
+}
+
+impl std::fmt::Debug for DeviceTensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceTensor")
+            .field("dtype", &self.dtype)
+            .field("shape", &self.shape.dims())
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+/// The size of the buffer that holds `byte_len` bytes: rounded up to whole 32-bit words, at least one word.
+pub(crate) fn padded_size(byte_len: usize) -> u64 {
+    (byte_len.max(1) as u64).next_multiple_of(4)
+}
+
+impl DeviceTensor {
+    /// A tensor whose buffer is freshly allocated (STORAGE | COPY_SRC | COPY_DST, content undefined).
+    pub(crate) fn empty(device: &Device, dtype: DType, shape: Shape) -> Result<DeviceTensor> {
+        let (len, byte_len) = shape.checked_size(dtype)?;
+        let label = format!("{dtype} tensor {shape}");
+        let buffer = device.create_buffer(&label, padded_size(byte_len), Self::USAGE, false)?;
+        Ok(DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len })
+    }
+
+    /// Wraps a buffer that already holds the tensor's bytes.
+    pub(crate) fn from_buffer(device: &Device, buffer: wgpu::Buffer, dtype: DType, shape: Shape) -> DeviceTensor {
+        let len = shape.len();
+        DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len: len * dtype.size_in_bytes() }
+    }
+
+    /// The usages of a tensor's buffer: bound as storage by kernels, copied to and from by transfers.
+    pub(crate) const USAGE: wgpu::BufferUsages =
+        wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The dims (`[]` for a scalar).
+    pub fn shape(&self) -> &[usize] {
+        self.shape.dims()
+    }
+
+    /// The number of dims.
+    pub fn ndim(&self) -> usize {
+        self.shape.ndim()
+    }
+
+    /// The element count.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` when the tensor has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The size of the data in bytes (`len × dtype size`; the buffer may be up to 3 bytes longer, or 4 bytes
+    /// for an empty tensor).
+    pub fn size_in_bytes(&self) -> usize {
+        self.byte_len
+    }
+
+    /// The storage buffer, for binding in your own wgpu pipelines as `array<u32>` (see the layout above).
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        &self.buffer
+    }
+
+    /// The device the tensor lives on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Copies the tensor back into a new host [`Array`]. Blocks until the copy is done.
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when no readback buffer can be allocated,
+    /// [`Error::BufferMap`](crate::Error::BufferMap), [`Error::DeviceLost`](crate::Error::DeviceLost).
+    pub fn download(&self) -> Result<Array> {
+        crate::transfer::download(self)
+    }
+
+    /// The async form of [`DeviceTensor::download`].
+    ///
+    /// # Errors
+    /// As [`DeviceTensor::download`].
+    pub async fn download_async(&self) -> Result<Array> {
+        crate::transfer::download_async(self).await
+    }
+
+    /// Reshapes without moving data.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if the element counts differ.
+    pub fn reshape(mut self, shape: impl crate::IntoShape) -> Result<DeviceTensor> {
+        let shape = shape.into_shape();
+        match shape.checked_len() {
+            Some(n) if n == self.len => {}
+            n => {
+                let expected = n.unwrap_or(usize::MAX);
+                return Err(crate::Error::ShapeMismatch { shape: shape.into_dims(), expected, actual: self.len });
+            }
+        }
+        self.shape = shape;
+        Ok(self)
+    }
+}
