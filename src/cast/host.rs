@@ -185,7 +185,7 @@ fn encode_int(to: DType, v: Value, policy: CastPolicy) -> (u64, bool) {
 /// The exact value of `v` is 0 or 1 (so a cast to bool keeps it).
 fn is_zero_or_one(v: Value) -> bool {
     match v {
-        Value::Int { mag, .. } => mag <= 1,
+        Value::Int { neg, mag } => !neg && mag <= 1,
         Value::Finite { neg, sig, exp } => sig == 0 || (!neg && exp <= 0 && -exp < 64 && sig == 1 << (-exp)),
         _ => false,
     }

@@ -55,8 +55,10 @@
 //! significand, sticky → f16/bf16/f32/f64 bits, RNE, subnormals, overflow to inf) for every narrowing. The kernels
 //! never need a shader feature (the portable path is the only path), so a cast gives the same bits on every adapter.
 
+#[cfg(test)]
+mod dev_tests;
 mod host;
-// mod kernel;
+mod kernel;
 mod wgsl;
 
 pub use host::{cast_bits, cast_is_lossy};
