@@ -171,3 +171,39 @@ fn dev_random_wide() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn dev_perf() {
+    let (d, q) = dev();
+    let limits = d.limits();
+    let n: u64 = 16 << 20;
+    for (from, to, roof_body) in [
+        (DType::I64, DType::F32, "dst[u] = src[2u * u] ^ src[2u * u + 1u];"),
+        (DType::U8, DType::F32, "dst[u] = src[u >> 2u] >> ((u & 3u) * 8u);"),
+        (DType::F32, DType::F16, "dst[u] = src[2u * u] ^ (src[2u * u + 1u] << 16u);"),
+        (DType::F64, DType::F32, "dst[u] = src[2u * u] ^ src[2u * u + 1u];"),
+        (DType::F32, DType::BF16, "dst[u] = src[2u * u] ^ (src[2u * u + 1u] << 16u);"),
+    ] {
+        let v = CastVariant::new(from, to, CastPolicy::Wrap, false);
+        let roof_src = include_str!("../../shaders/bench_roof.wgsl").replace("{{src_bytes}}", "x").replace("{{dst_bytes}}", "y")
+            .replace("{{workgroup_size}}", &super::wgsl::WORKGROUP_SIZE.to_string()).replace("{{per_unit}}", &v.per_unit().to_string()).replace("{{body}}", roof_body);
+        let sl = n * from.size_in_bytes() as u64; let dl = n * to.size_in_bytes() as u64;
+        let src = d.create_buffer(&wgpu::BufferDescriptor { label: None, size: sl, usage: wgpu::BufferUsages::STORAGE, mapped_at_creation: false });
+        let dst = d.create_buffer(&wgpu::BufferDescriptor { label: None, size: dl, usage: wgpu::BufferUsages::STORAGE, mapped_at_creation: false });
+        for (name, wgsl) in [("cast", v.wgsl()), ("roof", roof_src)] {
+            let module = d.create_shader_module(wgpu::ShaderModuleDescriptor { label: None, source: wgpu::ShaderSource::Wgsl(wgsl.into()) });
+            let p = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor { label: None, layout: None, module: &module, entry_point: Some("main"), compilation_options: Default::default(), cache: None });
+            let l = Launch { device: &d, queue: &q, limits: &limits, pipeline: &p };
+            let mut best = f64::MAX;
+            for _ in 0..12 {
+                let cb = encode(&l, &v, &src, &dst, n, None).unwrap();
+                let t = std::time::Instant::now();
+                q.submit([cb]);
+                d.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            eprintln!("{from}->{to} {name}: {:.3} ms, {:.3} G elem/s", best * 1e3, n as f64 / best / 1e9);
+        }
+    }
+}

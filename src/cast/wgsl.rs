@@ -16,7 +16,7 @@ const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
 const CAST_TEMPLATE: &str = include_str!("../../shaders/cast.wgsl");
 
 /// Invocations per workgroup of the cast kernels.
-pub(crate) const WORKGROUP_SIZE: u32 = 64;
+pub(crate) const WORKGROUP_SIZE: u32 = 256;
 
 /// One compiled variant of the cast kernel. `policy` is normalised: it is `Wrap` unless it changes the result
 /// (integer → integer), so equal kernels share one pipeline.
