@@ -3,8 +3,10 @@
 //! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes one output unit (see
 //! `shaders/cast.wgsl`), so the work per invocation is small and bounded (no grid-stride loops).
 
-use crate::{Error, Result};
+use crate::kernels::grid_2d;
+use crate::{DType, DeviceTensor, IntoShape, Result};
 
+use super::CastPolicy;
 use super::wgsl::{CastVariant, WORKGROUP_SIZE};
 
 /// Bytes between two chunks' parameters in the uniform buffer (a multiple of every adapter's
@@ -60,74 +62,97 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
     chunks
 }
 
-/// A 2-D grid of at least `workgroups` workgroups with no dimension above `max_per_dim`.
-fn grid_2d(workgroups: u32, max_per_dim: u32) -> (u32, u32) {
-    if workgroups <= max_per_dim {
-        return (workgroups, 1);
-    }
-    let y = workgroups.div_ceil(max_per_dim);
-    (workgroups.div_ceil(y), y)
-}
-
-/// What a launch needs from the device.
-pub(crate) struct Launch<'a> {
-    pub device: &'a wgpu::Device,
-    pub queue: &'a wgpu::Queue,
-    pub limits: &'a wgpu::Limits,
-    pub pipeline: &'a wgpu::ComputePipeline,
-}
-
-/// Records a cast of `n` elements from `src` into `dst` (and, for a checked variant, the per-chunk lossy counts
-/// into `counter`, one u32 per chunk, which must be zero and hold `plan(..).len()` words). Returns the commands.
+/// Casts `src` to `to` on its device into a new tensor; for a checked cast also returns the number of lossy
+/// elements, counted on the device (one atomic counter per chunk, summed here as u64).
 ///
 /// # Errors
-/// [`Error::Gpu`] when the plan and the buffers disagree (an internal error).
-pub(crate) fn encode(
-    l: &Launch<'_>,
-    variant: &CastVariant,
-    src: &wgpu::Buffer,
-    dst: &wgpu::Buffer,
-    n: u64,
-    counter: Option<&wgpu::Buffer>,
-) -> Result<wgpu::CommandBuffer> {
-    let chunks = plan(variant, n, src.size(), dst.size(), l.limits);
-    if variant.checked != counter.is_some() {
-        return Err(Error::Gpu("cast: a checked cast needs a counter buffer".into()));
+/// Allocation failures ([`Error::TooLarge`](crate::Error::TooLarge), [`Error::OutOfMemory`](crate::Error::OutOfMemory))
+/// and wgpu validation errors ([`Error::Gpu`](crate::Error::Gpu)).
+pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: bool) -> Result<(DeviceTensor, u64)> {
+    let device = src.device();
+    let out = DeviceTensor::empty(device, to, src.shape().into_shape())?;
+    let n = src.len() as u64;
+    if n == 0 {
+        return Ok((out, 0));
     }
-    let params_buf = l.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("cast params"),
-        size: PARAMS_STRIDE * chunks.len().max(1) as u64,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let mut params = vec![0u8; (PARAMS_STRIDE as usize) * chunks.len()];
+    if src.dtype() == to {
+        // A bit-exact copy into the new buffer (a same-dtype cast never aliases its source).
+        let size = src.buffer().size().min(out.buffer().size());
+        let mut encoder =
+            device.wgpu_device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast copy") });
+        encoder.copy_buffer_to_buffer(src.buffer(), 0, out.buffer(), 0, size);
+        device.scoped(|| device.submit(encoder))?;
+        return Ok((out, 0));
+    }
+    let variant = CastVariant::new(src.dtype(), to, policy, checked);
+    let pipeline = device.pipeline(&variant.key(), || variant.wgsl())?;
+    let chunks = plan(&variant, n, src.buffer().size(), out.buffer().size(), device.limits());
+    let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
+    let params = device.create_buffer("cast params", PARAMS_STRIDE * chunks.len() as u64, uniform, false)?;
+    let counter = if checked {
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+        Some(device.create_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?)
+    } else {
+        None
+    };
+    device.scoped(|| {
+        let buffers = Buffers { src: src.buffer(), dst: out.buffer(), params: &params, counter: counter.as_ref() };
+        let encoder = encode(device.wgpu_device(), device.wgpu_queue(), &pipeline, &chunks, &buffers);
+        device.submit(encoder)
+    })?;
+    let changed = match &counter {
+        Some(counter) => {
+            let bytes = device.read_buffer_bytes(counter, 0, counter.size())?;
+            bytes.chunks_exact(4).map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))).sum()
+        }
+        None => 0,
+    };
+    Ok((out, changed))
+}
+
+/// The buffers of one cast.
+struct Buffers<'a> {
+    src: &'a wgpu::Buffer,
+    dst: &'a wgpu::Buffer,
+    /// One 16-byte parameter block every [`PARAMS_STRIDE`] bytes.
+    params: &'a wgpu::Buffer,
+    /// Checked casts: one zero-initialised u32 lossy count per chunk.
+    counter: Option<&'a wgpu::Buffer>,
+}
+
+/// Writes the chunks' parameters and records one dispatch per chunk, each binding its sub-ranges of the buffers.
+fn encode(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    pipeline: &wgpu::ComputePipeline,
+    chunks: &[Chunk],
+    b: &Buffers<'_>,
+) -> wgpu::CommandEncoder {
+    let stride = (PARAMS_STRIDE / 4) as usize;
+    let mut words = vec![0u32; stride * chunks.len()];
     for (k, c) in chunks.iter().enumerate() {
-        let row = c.groups.0 * WORKGROUP_SIZE;
-        let words = [c.n, row, k as u32, 0];
-        params[k * PARAMS_STRIDE as usize..][..16].copy_from_slice(bytemuck::cast_slice(&words));
+        words[k * stride..k * stride + 4].copy_from_slice(&[c.n, c.groups.0 * WORKGROUP_SIZE, k as u32, 0]);
     }
-    if !params.is_empty() {
-        l.queue.write_buffer(&params_buf, 0, &params);
-    }
-    let layout = l.pipeline.get_bind_group_layout(0);
-    let mut encoder = l.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast") });
+    queue.write_buffer(b.params, 0, bytemuck::cast_slice(&words));
+    let layout = pipeline.get_bind_group_layout(0);
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast") });
     {
         let mut pass =
             encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("cast"), timestamp_writes: None });
-        pass.set_pipeline(l.pipeline);
+        pass.set_pipeline(pipeline);
         for (k, c) in chunks.iter().enumerate() {
-            let binding = |buffer, offset, size| {
+            let range = |buffer, offset, size| {
                 wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset, size: wgpu::BufferSize::new(size) })
             };
             let mut entries = vec![
-                wgpu::BindGroupEntry { binding: 0, resource: binding(src, c.src_offset, c.src_size) },
-                wgpu::BindGroupEntry { binding: 1, resource: binding(dst, c.dst_offset, c.dst_size) },
-                wgpu::BindGroupEntry { binding: 2, resource: binding(&params_buf, k as u64 * PARAMS_STRIDE, 16) },
+                wgpu::BindGroupEntry { binding: 0, resource: range(b.src, c.src_offset, c.src_size) },
+                wgpu::BindGroupEntry { binding: 1, resource: range(b.dst, c.dst_offset, c.dst_size) },
+                wgpu::BindGroupEntry { binding: 2, resource: range(b.params, k as u64 * PARAMS_STRIDE, 16) },
             ];
-            if let Some(counter) = counter {
+            if let Some(counter) = b.counter {
                 entries.push(wgpu::BindGroupEntry { binding: 3, resource: counter.as_entire_binding() });
             }
-            let group = l.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("cast chunk"),
                 layout: &layout,
                 entries: &entries,
@@ -136,14 +161,12 @@ pub(crate) fn encode(
             pass.dispatch_workgroups(c.groups.0, c.groups.1, 1);
         }
     }
-    Ok(encoder.finish())
+    encoder
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DType;
-    use crate::cast::CastPolicy;
 
     #[test]
     fn chunks_fit_the_limits_and_cover_everything() {

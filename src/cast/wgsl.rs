@@ -6,6 +6,7 @@
 //! element widths, so the kernel never branches on a dtype at run time.
 
 use crate::DType;
+use crate::kernels::compose;
 
 use super::CastPolicy;
 
@@ -72,15 +73,6 @@ impl CastVariant {
         );
         [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, &entry].join("\n")
     }
-}
-
-/// Replaces each `{{name}}` token of `template` by its part. (Stand-in until the crate-wide helper is merged.)
-fn compose(template: &str, parts: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in parts {
-        out = out.replace(&format!("{{{{{name}}}}}"), value);
-    }
-    out
 }
 
 pub(crate) fn per_unit(to: DType) -> u32 {
