@@ -10,7 +10,7 @@ use wgpu_tensor::{Array, CastPolicy, DType, Device};
 
 /// The value of a one-element array, printed with its bits for floats.
 fn show(a: &Array) -> String {
-    let v = match a.dtype() {
+    match a.dtype() {
         DType::Bool => format!("{}", a.to_vec::<bool>().unwrap()[0]),
         DType::U8 => format!("{}", a.to_vec::<u8>().unwrap()[0]),
         DType::I8 => format!("{}", a.to_vec::<i8>().unwrap()[0]),
@@ -36,8 +36,7 @@ fn show(a: &Array) -> String {
             let x = a.to_vec::<f64>().unwrap()[0];
             format!("{x:e} ({:#018x})", x.to_bits())
         }
-    };
-    v
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

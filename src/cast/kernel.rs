@@ -34,7 +34,7 @@ pub(crate) struct Chunk {
 pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, limits: &wgpu::Limits) -> Vec<Chunk> {
     let (ss, ds) = (variant.from.size_in_bytes() as u64, variant.to.size_in_bytes() as u64);
     let unit = u64::from(limits.min_storage_buffer_offset_alignment).max(4);
-    let max_binding = u64::from(limits.max_storage_buffer_binding_size).min(limits.max_buffer_size);
+    let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
     // Elements per chunk: a multiple of `unit` (so every byte offset is aligned and sub-word outputs start on a
     // word), small enough for both bindings and for u32 indices.
     let per_chunk = ((max_binding / ss.max(ds)).min(1 << 30) / unit * unit).max(unit);
@@ -111,17 +111,17 @@ pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: b
 }
 
 /// The buffers of one cast.
-struct Buffers<'a> {
-    src: &'a wgpu::Buffer,
-    dst: &'a wgpu::Buffer,
+pub(crate) struct Buffers<'a> {
+    pub src: &'a wgpu::Buffer,
+    pub dst: &'a wgpu::Buffer,
     /// One 16-byte parameter block every [`PARAMS_STRIDE`] bytes.
-    params: &'a wgpu::Buffer,
+    pub params: &'a wgpu::Buffer,
     /// Checked casts: one zero-initialised u32 lossy count per chunk.
-    counter: Option<&'a wgpu::Buffer>,
+    pub counter: Option<&'a wgpu::Buffer>,
 }
 
 /// Writes the chunks' parameters and records one dispatch per chunk, each binding its sub-ranges of the buffers.
-fn encode(
+pub(crate) fn encode(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     pipeline: &wgpu::ComputePipeline,

@@ -57,6 +57,8 @@
 
 mod host;
 mod kernel;
+#[cfg(test)]
+mod throughput;
 mod wgsl;
 
 pub use host::{cast_bits, cast_is_lossy};
