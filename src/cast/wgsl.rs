@@ -177,6 +177,25 @@ mod tests {
         assert_eq!(keys.len(), 169 * 2 + 64 * 2);
     }
 
+    /// Every variant, the same-dtype ones included (the API copies those instead), passes wgpu's validation and
+    /// compiles on the adapter.
+    #[test]
+    fn every_variant_compiles_on_the_device() {
+        let device = crate::Device::new().unwrap_or_else(|e| panic!("no adapter: {e}"));
+        for from in DType::ALL {
+            for to in DType::ALL {
+                for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
+                    for checked in [false, true] {
+                        let v = CastVariant::new(from, to, policy, checked);
+                        if let Err(e) = device.pipeline(&v.key(), || v.wgsl()) {
+                            panic!("{}: {e}", v.key());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_routine_has_one_home() {
         let libs = [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, CAST_TEMPLATE];
