@@ -62,13 +62,25 @@ struct Decoded {
 fn float_decode(x: vec2<u32>, man_bits: u32, exp_bits: u32) -> Decoded {
     let exp_max = (1u << exp_bits) - 1u;
     let bias = i32(exp_max >> 1u);
-    let ef = u64_shr(x, man_bits).x & exp_max;
-    let man = x & u64_low_mask(man_bits);
-    let neg = u64_bit(x, man_bits + exp_bits);
-    let hidden = select(u64_shl(vec2<u32>(1u, 0u), man_bits), vec2<u32>(0u), ef == 0u);
+    var ef: u32;
+    var man: vec2<u32>;
+    var neg: bool;
+    var hidden: vec2<u32>;
+    if man_bits + exp_bits < 32u {
+        // Formats of 32 bits or less: one word (the compiler keeps one branch, the formats being literals).
+        ef = (x.x >> man_bits) & exp_max;
+        man = vec2<u32>(x.x & ((1u << man_bits) - 1u), 0u);
+        neg = (x.x >> (man_bits + exp_bits)) != 0u;
+        hidden = vec2<u32>(1u << man_bits, 0u);
+    } else {
+        ef = u64_shr(x, man_bits).x & exp_max;
+        man = x & u64_low_mask(man_bits);
+        neg = u64_bit(x, man_bits + exp_bits);
+        hidden = u64_shl(vec2<u32>(1u, 0u), man_bits);
+    }
     let e = max(i32(ef), 1) - bias - i32(man_bits);
     let kind = select(0u, select(1u, 2u, !u64_is_zero(man)), ef == exp_max);
-    return Decoded(neg, kind, e, select(man | hidden, man, kind != 0u));
+    return Decoded(neg, kind, e, select(man | select(hidden, vec2<u32>(0u), ef == 0u), man, kind != 0u));
 }
 
 // Float -> float: exact when widening, RNE when narrowing; NaN keeps its sign and top payload bits, quiet bit set.
