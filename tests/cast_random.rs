@@ -115,11 +115,13 @@ fn edges(dtype: DType) -> Vec<u64> {
 
 /// Random bit patterns over all magnitudes: for integers, a random u64 shifted right by a random amount (and
 /// negated half the time); for floats, random sign/exponent/mantissa with the exponent uniform over its range.
+/// A quarter of them are then made exact ties (or a unit away from one) at a random target precision, where
+/// rounding is hardest.
 fn random(dtype: DType, rng: &mut StdRng, n: usize) -> Vec<u64> {
     (0..n)
         .map(|_| {
             let x: u64 = rng.random();
-            match dtype {
+            let x = match dtype {
                 DType::F32 => {
                     let e = rng.random_range(0..256u64);
                     ((x as u32 as u64) & !(0xff << 23)) | (e << 23)
@@ -133,9 +135,43 @@ fn random(dtype: DType, rng: &mut StdRng, n: usize) -> Vec<u64> {
                     let y = if rng.random::<bool>() { y.wrapping_neg() } else { y };
                     if dtype.size_in_bits() == 32 { y & 0xffff_ffff } else { y }
                 }
-            }
+            };
+            if rng.random_range(0..4) == 0 { near_tie(dtype, x, rng) } else { x }
         })
         .collect()
+}
+
+/// `x` with the bits below a random target precision replaced by a tie pattern 10…0 (or 10…01, 01…1).
+fn near_tie(dtype: DType, x: u64, rng: &mut StdRng) -> u64 {
+    // Significand bits of the targets (f16 11, bf16 8, f32 24, f64 53) and the source's own width.
+    let p = [8u32, 11, 24, 53][rng.random_range(0..4)];
+    let drop = match dtype {
+        DType::F32 => 24u32.saturating_sub(p),
+        DType::F64 => 53u32.saturating_sub(p),
+        _ => {
+            // Below the p-th significant bit of the magnitude.
+            let signed = dtype.is_signed() && (x >> (dtype.size_in_bits() - 1)) & 1 == 1;
+            let mag = if signed { x.wrapping_neg() & mask(dtype) } else { x };
+            (64 - mag.leading_zeros()).saturating_sub(p)
+        }
+    };
+    if drop == 0 || drop >= 64 {
+        return x;
+    }
+    let tie = 1u64 << (drop - 1);
+    let low = [tie, tie + 1, tie - 1][rng.random_range(0..3)];
+    let signed_neg = dtype.is_int() && dtype.is_signed() && (x >> (dtype.size_in_bits() - 1)) & 1 == 1;
+    if signed_neg {
+        // Build the tie on the magnitude, then negate back.
+        let mag = x.wrapping_neg() & mask(dtype);
+        (((mag >> drop) << drop) | low).wrapping_neg() & mask(dtype)
+    } else {
+        (((x >> drop) << drop) | low) & mask(dtype)
+    }
+}
+
+fn mask(dtype: DType) -> u64 {
+    if dtype.size_in_bits() == 64 { u64::MAX } else { (1u64 << dtype.size_in_bits()) - 1 }
 }
 
 fn wide(from: DType, seed: u64) {
