@@ -256,6 +256,9 @@ fn read_elem(bytes: &[u8], size: usize, i: usize) -> u64 {
 impl Array {
     /// The exact host cast to `to` (integer → integer wraps, like Rust `as`); see [`Array::cast_with`].
     ///
+    /// # Panics
+    /// As [`Array::cast_with`].
+    ///
     /// ```
     /// use wgpu_tensor::{Array, DType};
     /// let a = Array::from(vec![i64::MAX, 16_777_217, -1]);
@@ -270,9 +273,13 @@ impl Array {
     /// The exact host cast to `to` under `policy`: the same result, bit for bit, as
     /// [`DeviceTensor::cast_with`](crate::DeviceTensor::cast_with) on any adapter (the device kernels are tested
     /// against it). A same-dtype cast is a copy.
+    ///
+    /// # Panics
+    /// If the result's size in bytes overflows `usize` (possible only on 32-bit targets, for an array of more than
+    /// `usize::MAX / 8` narrow elements cast to an 8-byte dtype).
     pub fn cast_with(&self, to: DType, policy: CastPolicy) -> Array {
         let from = self.dtype();
-        let mut out = Array::zeros(to, self.shape()).expect("same element count, and no dtype is wider than 8 bytes");
+        let mut out = Array::zeros(to, self.shape()).expect("the cast result fits in memory");
         let (ss, ts) = (from.size_in_bytes(), to.size_in_bytes());
         let src = self.as_bytes();
         let dst = out.as_bytes_mut_unchecked();

@@ -33,7 +33,7 @@
 //! # Lossy elements
 //!
 //! [`cast_checked`](crate::DeviceTensor::cast_checked) counts, on the device, the elements whose *value* the cast
-//! changes, and fails with [`Error::LossyCast`](crate::Error::LossyCast) when there is at least one. An element is
+//! changes, and fails with [`Error::LossyCast`] when there is at least one. An element is
 //! lossy when the exact value of the result differs from the exact value of the source, where:
 //! - rounding that is inexact, and overflow to ±inf, are lossy; ±inf → ±inf is not;
 //! - NaN → any float is *not* lossy (a NaN stays a NaN; its payload may be shortened); NaN → integer or bool is;
@@ -53,7 +53,23 @@
 //! flush subnormals. So every cast here is done with 32-bit *integer* operations on bit patterns held in
 //! `array<u32>`: 64-bit integers as `vec2<u32>` pairs, and one parameterised round-and-pack (sign, exponent, 64-bit
 //! significand, sticky → f16/bf16/f32/f64 bits, RNE, subnormals, overflow to inf) for every narrowing. The kernels
-//! never need a shader feature (the portable path is the only path), so a cast gives the same bits on every adapter.
+//! never need a shader feature, so a cast gives the same bits on every adapter.
+//!
+//! # Portable path only
+//!
+//! There is no native fast path: even where the device enabled `SHADER_INT64`/`F16`/`F64`, the casts run the same
+//! 32-bit integer kernels, so `DeviceOptions { native_extensions: false, .. }` and `true` give identical results
+//! (both are tested). A native kernel would have to be proven bit-identical on every adapter first, and WGSL/SPIR-V
+//! leave the rounding of native conversions to the implementation.
+//!
+//! # Kernels
+//!
+//! `shaders/lib/` holds the helper libraries, one home per routine: `u64.wgsl` (64-bit integers as `vec2<u32>`),
+//! `subword.wgsl` (8/16-bit packing), `round_pack.wgsl` (the one round-and-pack) and `convert.wgsl` (decode and the
+//! per-kind conversions); `shaders/cast.wgsl` is the entry point, composed per (from, to, policy, checked) by
+//! concatenation and named `{{placeholder}}` tokens, so each pair's kernel is specialised with no dtype branch at run
+//! time. One invocation writes one output word (or one 64-bit element); a tensor larger than a storage binding
+//! (`max_storage_buffer_binding_size`) is cast in chunks bound at aligned offsets, each on a 2-D grid.
 
 mod host;
 mod kernel;
