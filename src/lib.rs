@@ -2,6 +2,7 @@
 
 mod adapter;
 mod array;
+pub mod cast;
 mod device;
 mod device_info;
 mod dtype;
@@ -14,6 +15,7 @@ mod transfer;
 
 pub use adapter::list_adapters;
 pub use array::Array;
+pub use cast::{CastPolicy, cast_bits, cast_is_lossy};
 pub use device::{Device, DeviceOptions};
 pub use device_info::DeviceInfo;
 pub use dtype::{DType, Element};

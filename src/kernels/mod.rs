@@ -6,9 +6,6 @@ use std::sync::{Arc, RwLock};
 
 use crate::{Error, Result};
 
-/// Invocations per workgroup for the crate's 1-D kernels (WebGPU guarantees at least 256).
-pub(crate) const WORKGROUP_SIZE: u32 = 256;
-
 /// Compiled compute pipelines of one device, keyed by kernel, dtypes and variant (a string such as
 /// `"cast/i64/f32/wrap"`). Lookups take a read lock; a miss compiles outside any lock, so one slow compile never
 /// blocks other kernels, and a race between two compiles of one key keeps the first.

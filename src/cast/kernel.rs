@@ -1,0 +1,201 @@
+//! The cast kernel launcher: splits a cast into chunks whose bindings fit `max_storage_buffer_binding_size`
+//! (offsets aligned to `min_storage_buffer_offset_alignment`), and dispatches each chunk on a 2-D grid so no
+//! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes one output unit (see
+//! `shaders/cast.wgsl`), so the work per invocation is small and bounded (no grid-stride loops).
+
+use crate::kernels::grid_2d;
+use crate::{DType, DeviceTensor, IntoShape, Result};
+
+use super::CastPolicy;
+use super::wgsl::{CastVariant, WORKGROUP_SIZE};
+
+/// Bytes between two chunks' parameters in the uniform buffer (a multiple of every adapter's
+/// `min_uniform_buffer_offset_alignment`, which is at most 256).
+const PARAMS_STRIDE: u64 = 256;
+
+/// One dispatch of a cast: elements `[first, first + n)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    /// The first element.
+    pub first: u64,
+    /// Elements in the chunk.
+    pub n: u32,
+    /// Byte range of the source binding.
+    pub src_offset: u64,
+    pub src_size: u64,
+    /// Byte range of the destination binding.
+    pub dst_offset: u64,
+    pub dst_size: u64,
+    /// Workgroups in x and y.
+    pub groups: (u32, u32),
+}
+
+/// The chunks of a cast of `n` elements between buffers of `src_len` and `dst_len` bytes (padded sizes).
+pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, limits: &wgpu::Limits) -> Vec<Chunk> {
+    let (ss, ds) = (variant.from.size_in_bytes() as u64, variant.to.size_in_bytes() as u64);
+    let unit = u64::from(limits.min_storage_buffer_offset_alignment).max(4);
+    let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+    // Elements per chunk: a multiple of `unit` (so every byte offset is aligned and sub-word outputs start on a
+    // word), small enough for both bindings and for u32 indices.
+    let per_chunk = ((max_binding / ss.max(ds)).min(1 << 30) / unit * unit).max(unit);
+    let per_unit = u64::from(variant.per_unit());
+    let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
+    let mut chunks = Vec::new();
+    let mut first = 0;
+    while first < n {
+        let count = per_chunk.min(n - first);
+        let src_offset = first * ss;
+        let dst_offset = first * ds;
+        let invocations = count.div_ceil(per_unit);
+        let workgroups = u32::try_from(invocations.div_ceil(u64::from(WORKGROUP_SIZE))).unwrap_or(u32::MAX);
+        chunks.push(Chunk {
+            first,
+            n: count as u32,
+            src_offset,
+            src_size: (count * ss).next_multiple_of(4).min(src_len.saturating_sub(src_offset)),
+            dst_offset,
+            dst_size: (count * ds).next_multiple_of(4).min(dst_len.saturating_sub(dst_offset)),
+            groups: grid_2d(workgroups, max_dim),
+        });
+        first += count;
+    }
+    chunks
+}
+
+/// Casts `src` to `to` on its device into a new tensor; for a checked cast also returns the number of lossy
+/// elements, counted on the device (one atomic counter per chunk, summed here as u64).
+///
+/// # Errors
+/// Allocation failures ([`Error::TooLarge`](crate::Error::TooLarge), [`Error::OutOfMemory`](crate::Error::OutOfMemory))
+/// and wgpu validation errors ([`Error::Gpu`](crate::Error::Gpu)).
+pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: bool) -> Result<(DeviceTensor, u64)> {
+    let device = src.device();
+    let out = DeviceTensor::empty(device, to, src.shape().into_shape())?;
+    let n = src.len() as u64;
+    if n == 0 {
+        return Ok((out, 0));
+    }
+    if src.dtype() == to {
+        // A bit-exact copy into the new buffer (a same-dtype cast never aliases its source).
+        let size = src.buffer().size().min(out.buffer().size());
+        let mut encoder =
+            device.wgpu_device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast copy") });
+        encoder.copy_buffer_to_buffer(src.buffer(), 0, out.buffer(), 0, size);
+        device.scoped(|| device.submit(encoder))?;
+        return Ok((out, 0));
+    }
+    let variant = CastVariant::new(src.dtype(), to, policy, checked);
+    let pipeline = device.pipeline(&variant.key(), || variant.wgsl())?;
+    let chunks = plan(&variant, n, src.buffer().size(), out.buffer().size(), device.limits());
+    let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
+    let params = device.create_buffer("cast params", PARAMS_STRIDE * chunks.len() as u64, uniform, false)?;
+    let counter = if checked {
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+        Some(device.create_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?)
+    } else {
+        None
+    };
+    device.scoped(|| {
+        let buffers = Buffers { src: src.buffer(), dst: out.buffer(), params: &params, counter: counter.as_ref() };
+        let encoder = encode(device.wgpu_device(), device.wgpu_queue(), &pipeline, &chunks, &buffers);
+        device.submit(encoder)
+    })?;
+    let changed = match &counter {
+        Some(counter) => {
+            let bytes = device.read_buffer_bytes(counter, 0, counter.size())?;
+            bytes.chunks_exact(4).map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))).sum()
+        }
+        None => 0,
+    };
+    Ok((out, changed))
+}
+
+/// The buffers of one cast.
+pub(crate) struct Buffers<'a> {
+    pub src: &'a wgpu::Buffer,
+    pub dst: &'a wgpu::Buffer,
+    /// One 16-byte parameter block every [`PARAMS_STRIDE`] bytes.
+    pub params: &'a wgpu::Buffer,
+    /// Checked casts: one zero-initialised u32 lossy count per chunk.
+    pub counter: Option<&'a wgpu::Buffer>,
+}
+
+/// Writes the chunks' parameters and records one dispatch per chunk, each binding its sub-ranges of the buffers.
+pub(crate) fn encode(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    pipeline: &wgpu::ComputePipeline,
+    chunks: &[Chunk],
+    b: &Buffers<'_>,
+) -> wgpu::CommandEncoder {
+    let stride = (PARAMS_STRIDE / 4) as usize;
+    let mut words = vec![0u32; stride * chunks.len()];
+    for (k, c) in chunks.iter().enumerate() {
+        words[k * stride..k * stride + 4].copy_from_slice(&[c.n, c.groups.0 * WORKGROUP_SIZE, k as u32, 0]);
+    }
+    queue.write_buffer(b.params, 0, bytemuck::cast_slice(&words));
+    let layout = pipeline.get_bind_group_layout(0);
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast") });
+    {
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("cast"), timestamp_writes: None });
+        pass.set_pipeline(pipeline);
+        for (k, c) in chunks.iter().enumerate() {
+            let range = |buffer, offset, size| {
+                wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset, size: wgpu::BufferSize::new(size) })
+            };
+            let mut entries = vec![
+                wgpu::BindGroupEntry { binding: 0, resource: range(b.src, c.src_offset, c.src_size) },
+                wgpu::BindGroupEntry { binding: 1, resource: range(b.dst, c.dst_offset, c.dst_size) },
+                wgpu::BindGroupEntry { binding: 2, resource: range(b.params, k as u64 * PARAMS_STRIDE, 16) },
+            ];
+            if let Some(counter) = b.counter {
+                entries.push(wgpu::BindGroupEntry { binding: 3, resource: counter.as_entire_binding() });
+            }
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("cast chunk"),
+                layout: &layout,
+                entries: &entries,
+            });
+            pass.set_bind_group(0, &group, &[]);
+            pass.dispatch_workgroups(c.groups.0, c.groups.1, 1);
+        }
+    }
+    encoder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_fit_the_limits_and_cover_everything() {
+        let limits = wgpu::Limits { max_storage_buffer_binding_size: 128 << 20, ..wgpu::Limits::default() };
+        for (from, to, n) in [
+            (DType::U32, DType::F32, 40_000_000u64),
+            (DType::I64, DType::U8, 17_000_003),
+            (DType::U8, DType::F64, 100_001),
+        ] {
+            let v = CastVariant::new(from, to, CastPolicy::Wrap, false);
+            let (src_len, dst_len) = (
+                (n * from.size_in_bytes() as u64).next_multiple_of(4),
+                (n * to.size_in_bytes() as u64).next_multiple_of(4),
+            );
+            let chunks = plan(&v, n, src_len, dst_len, &limits);
+            let mut next = 0;
+            for c in &chunks {
+                assert_eq!(c.first, next);
+                assert!(c.src_offset % 256 == 0 && c.dst_offset % 256 == 0);
+                assert!(c.src_size <= 128 << 20 && c.dst_size <= 128 << 20);
+                assert!(c.src_size % 4 == 0 && c.dst_size % 4 == 0);
+                assert!(c.src_offset + c.src_size <= src_len && c.dst_offset + c.dst_size <= dst_len);
+                assert!(c.groups.0 <= 65_535 && c.groups.1 <= 65_535);
+                let units = u64::from(c.n).div_ceil(u64::from(v.per_unit()));
+                assert!(u64::from(c.groups.0) * u64::from(c.groups.1) * u64::from(WORKGROUP_SIZE) >= units);
+                next += u64::from(c.n);
+            }
+            assert_eq!(next, n);
+        }
+        assert!(plan(&CastVariant::new(DType::U8, DType::U16, CastPolicy::Wrap, false), 0, 4, 4, &limits).is_empty());
+    }
+}

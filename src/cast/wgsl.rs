@@ -1,0 +1,209 @@
+//! Composition of the cast kernels' WGSL: the helper libraries in `shaders/lib/` concatenated, then
+//! `shaders/cast.wgsl` with its named `{{placeholder}}` tokens filled in for one (from, to, policy, checked) variant.
+//!
+//! Each variant is specialised at composition: the `convert` body calls one conversion routine of
+//! `shaders/lib/convert.wgsl` with the formats as literal arguments, and the load/store code is chosen for the
+//! element widths, so the kernel never branches on a dtype at run time.
+
+use crate::DType;
+use crate::kernels::compose;
+
+use super::CastPolicy;
+
+const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
+const SUBWORD_LIB: &str = include_str!("../../shaders/lib/subword.wgsl");
+const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
+const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
+const CAST_TEMPLATE: &str = include_str!("../../shaders/cast.wgsl");
+
+/// Invocations per workgroup of the cast kernels.
+pub(crate) const WORKGROUP_SIZE: u32 = 256;
+
+/// One compiled variant of the cast kernel. `policy` is normalised: it is `Wrap` unless it changes the result
+/// (integer → integer), so equal kernels share one pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CastVariant {
+    pub from: DType,
+    pub to: DType,
+    pub policy: CastPolicy,
+    pub checked: bool,
+}
+
+impl CastVariant {
+    pub(crate) fn new(from: DType, to: DType, policy: CastPolicy, checked: bool) -> CastVariant {
+        let policy = if from.is_int() && to.is_int() { policy } else { CastPolicy::Wrap };
+        CastVariant { from, to, policy, checked }
+    }
+
+    /// The pipeline-cache key.
+    pub(crate) fn key(&self) -> String {
+        format!("cast:{}:{}:{:?}:{}", self.from, self.to, self.policy, if self.checked { "checked" } else { "plain" })
+    }
+
+    /// Output elements written by one invocation (one word of 8/16-bit outputs, else one element).
+    pub(crate) fn per_unit(&self) -> u32 {
+        per_unit(self.to)
+    }
+
+    /// The composed WGSL module.
+    pub(crate) fn wgsl(&self) -> String {
+        let per_unit = self.per_unit().to_string();
+        let convert = convert_body(self.from, self.to, self.policy);
+        let (counter_binding, count_lossy) = if self.checked {
+            (
+                "@group(0) @binding(3) var<storage, read_write> lossy_count: array<atomic<u32>>;",
+                "if lossy_n > 0u {\n        atomicAdd(&lossy_count[params.slot], lossy_n);\n    }",
+            )
+        } else {
+            ("", "")
+        };
+        let entry = compose(
+            CAST_TEMPLATE,
+            &[
+                ("from", self.from.name()),
+                ("to", self.to.name()),
+                ("per_unit", &per_unit),
+                ("counter_binding", counter_binding),
+                ("load_src", &load_src(self.from)),
+                ("convert", &convert),
+                ("workgroup_size", &WORKGROUP_SIZE.to_string()),
+                ("store_unit", &store_unit(self.to)),
+                ("count_lossy", count_lossy),
+            ],
+        );
+        [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, &entry].join("\n")
+    }
+}
+
+pub(crate) fn per_unit(to: DType) -> u32 {
+    match to.size_in_bytes() {
+        1 => 4,
+        2 => 2,
+        _ => 1,
+    }
+}
+
+fn load_src(from: DType) -> String {
+    match from.size_in_bytes() {
+        1 => "return vec2<u32>(sub_get(src[j >> 2u], j & 3u, 8u), 0u);".into(),
+        2 => "return vec2<u32>(sub_get(src[j >> 1u], j & 1u, 16u), 0u);".into(),
+        4 => "return vec2<u32>(src[j], 0u);".into(),
+        _ => "return vec2<u32>(src[2u * j], src[2u * j + 1u]);".into(),
+    }
+}
+
+fn store_unit(to: DType) -> String {
+    match to.size_in_bytes() {
+        n @ (1 | 2) => {
+            let bits = n * 8;
+            let k = 4 / n;
+            format!(
+                "var word = 0u;\n    for (var t = 0u; t < {k}u; t++) {{\n        if first + t < params.n {{\n            \
+                 word = sub_put(word, t, {bits}u, convert_at(first + t, &lossy_n).x);\n        }}\n    }}\n    \
+                 dst[u] = word;"
+            )
+        }
+        4 => "dst[u] = convert_at(first, &lossy_n).x;".into(),
+        _ => "let r = convert_at(first, &lossy_n);\n    dst[2u * u] = r.x;\n    dst[2u * u + 1u] = r.y;".into(),
+    }
+}
+
+/// (stored mantissa bits, exponent bits) of a float dtype.
+fn float_format(d: DType) -> (u32, u32) {
+    match d {
+        DType::F16 => (10, 5),
+        DType::BF16 => (7, 8),
+        DType::F32 => (23, 8),
+        _ => (52, 11),
+    }
+}
+
+/// The body of `fn convert(x: vec2<u32>) -> vec2<u32>` for one pair.
+fn convert_body(from: DType, to: DType, policy: CastPolicy) -> String {
+    if from == to {
+        return "return x;".into();
+    }
+    let bits = |d: DType| d.size_in_bits();
+    if from.is_float() {
+        let (sm, se) = float_format(from);
+        return if to == DType::Bool {
+            format!("return float_to_bool(x, {sm}u, {se}u);")
+        } else if to.is_float() {
+            let (dm, de) = float_format(to);
+            format!("return float_to_float(x, {sm}u, {se}u, {dm}u, {de}u);")
+        } else {
+            format!("return float_to_int(x, {sm}u, {se}u, {}u, {});", bits(to), to.is_signed())
+        };
+    }
+    let value = if from == DType::Bool {
+        "bool_value(x)".to_string()
+    } else {
+        format!("int_value(x, {}u, {})", bits(from), from.is_signed())
+    };
+    let src_signed = from.is_signed();
+    if to == DType::Bool {
+        format!("return int_to_bool({value});")
+    } else if to.is_float() {
+        let (dm, de) = float_format(to);
+        format!("return int_to_float({value}, {src_signed}, {dm}u, {de}u);")
+    } else {
+        let saturate = policy == CastPolicy::Saturate;
+        format!("return int_to_int({value}, {src_signed}, {}u, {}, {saturate});", bits(to), to.is_signed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_placeholder_survives_any_variant() {
+        let mut keys = std::collections::HashSet::new();
+        for from in DType::ALL {
+            for to in DType::ALL {
+                for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
+                    for checked in [false, true] {
+                        let v = CastVariant::new(from, to, policy, checked);
+                        let src = v.wgsl();
+                        assert!(!src.contains("{{") && !src.contains("}}"), "{}: a placeholder survived", v.key());
+                        assert!(src.contains("fn main("), "{}", v.key());
+                        assert_eq!(src.contains("lossy_count"), checked, "{}", v.key());
+                        keys.insert(v.key());
+                    }
+                }
+            }
+        }
+        // 169 pairs x checked, plus Saturate for the 64 integer -> integer pairs.
+        assert_eq!(keys.len(), 169 * 2 + 64 * 2);
+    }
+
+    /// Every variant, the same-dtype ones included (the API copies those instead), passes wgpu's validation and
+    /// compiles on the adapter.
+    #[test]
+    fn every_variant_compiles_on_the_device() {
+        let device = crate::Device::new().unwrap_or_else(|e| panic!("no adapter: {e}"));
+        for from in DType::ALL {
+            for to in DType::ALL {
+                for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
+                    for checked in [false, true] {
+                        let v = CastVariant::new(from, to, policy, checked);
+                        if let Err(e) = device.pipeline(&v.key(), || v.wgsl()) {
+                            panic!("{}: {e}", v.key());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_routine_has_one_home() {
+        let libs = [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, CAST_TEMPLATE];
+        let all = libs.join("\n");
+        for line in all.lines().filter(|l| l.starts_with("fn ")) {
+            let name = line[3..].split('(').next().unwrap_or_default();
+            let defs = all.lines().filter(|l| l.starts_with(&format!("fn {name}("))).count();
+            assert_eq!(defs, 1, "fn {name} is defined {defs} times");
+        }
+    }
+}
