@@ -1,4 +1,51 @@
-//! wgpu-tensor (crate docs below are filled in by the README work).
+//! Tensors on the GPU through [wgpu]: explicit, measured host ↔ device copies and exact dtype casts on any adapter
+//! (Vulkan, Metal, DX12, GL, or a software adapter such as Mesa lavapipe).
+//!
+//! ```no_run
+//! use wgpu_tensor::{Array, DType, Device};
+//!
+//! let device = Device::new()?; // best adapter; a software one when there is no GPU
+//! let ints = Array::from_vec(vec![1i64, -2, 16_777_217, i64::MAX], [2, 2])?;
+//! let tensor = device.upload(&ints)?; // copy: host -> device
+//! let floats = tensor.cast(DType::F32)?; // exact, on the device, no 64-bit shader support needed
+//! let back = floats.download()?; // copy: device -> host
+//! assert_eq!(back.to_vec::<f32>()?, [1.0, -2.0, 16_777_216.0, 9.223372e18]);
+//! # Ok::<(), wgpu_tensor::Error>(())
+//! ```
+//!
+//! # The copy contract
+//!
+//! A host array lives in pageable process memory that the GPU cannot address, and wgpu (like WebGPU) cannot wrap
+//! host memory as a GPU buffer. So moving data between host and device is always a copy, and this crate makes it
+//! explicit:
+//!
+//! - [`Device::upload`] returns a [`DeviceTensor`] that shares nothing with the [`Array`]: changing the array
+//!   afterwards never changes the tensor, and no lifetime ties them.
+//! - [`DeviceTensor::download`] returns a fresh `Array`; nothing aliases device memory.
+//! - Host-side sharing exists only where Rust makes it safe: a borrowed ndarray view cannot be mutated while it is
+//!   borrowed (a compile error, not a surprise at run time).
+//! - Dtypes never change silently: [`Array::to_vec`] of the wrong type is an [`Error::DTypeMismatch`]; conversions
+//!   are [`DeviceTensor::cast`] (exact, on the device) or [`Array::cast`] (exact, on the host).
+//!
+//! Compare: PyTorch's `from_numpy` aliases while `torch.tensor` copies; TensorFlow may alias a NumPy array on the
+//! CPU depending on its alignment; JAX silently turns int64 into int32.
+//!
+//! # Data model
+//!
+//! Thirteen [`DType`]s. An [`Array`] is contiguous row-major little-endian bytes; a [`DeviceTensor`] is one storage
+//! buffer holding the same bytes packed into 32-bit words (4 one-byte or 2 two-byte elements per word, 64-bit
+//! elements as two words, low word first), so every dtype round-trips byte-identically on every adapter with no
+//! shader feature. Bind [`DeviceTensor::buffer`] as `array<u32>` in your own WGSL.
+//!
+//! # Casts
+//!
+//! The exact rules for all 13 × 13 pairs, what counts as lossy, and why WGSL's built-in conversions are not used:
+//! see the [`cast`] module.
+//!
+//! # Errors
+//!
+//! Every failure reachable from the public API is an [`Error`] whose message says what was wrong and what to do;
+//! bad shapes, wrong dtypes, over-limit sizes, out-of-memory and device loss never panic.
 
 mod adapter;
 mod array;
