@@ -73,3 +73,13 @@ fn over_limit_size_names_both_sizes() {
         panic!("this adapter's max_buffer_size ({max} B) is too large to test the over-limit error cheaply");
     }
 }
+
+#[test]
+fn handles_are_shareable_between_threads() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+    assert_send_sync_clone::<Device>();
+    assert_send_sync_clone::<Array>();
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<wgpu_tensor::DeviceTensor>();
+    assert_send_sync::<Error>();
+}
