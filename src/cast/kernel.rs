@@ -77,7 +77,7 @@ pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: b
     }
     if src.dtype() == to {
         // A bit-exact copy into the new buffer (a same-dtype cast never aliases its source).
-        let size = src.buffer().size().min(out.buffer().size());
+        let size = crate::tensor::padded_size(src.size_in_bytes());
         let mut encoder =
             device.wgpu_device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast copy") });
         encoder.copy_buffer_to_buffer(src.buffer(), 0, out.buffer(), 0, size);
