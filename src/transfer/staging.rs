@@ -1,0 +1,114 @@
+//! The staging path: uploads through a ring of two pooled MAP_WRITE | COPY_SRC chunks (the CPU fills chunk k+1
+//! while the GPU copies chunk k), downloads through a pooled MAP_READ | COPY_DST readback buffer.
+
+use std::time::Instant;
+
+use super::{Location, TransferPath, TransferTrace, map_buffer, padded, tensor_usage};
+use crate::{Device, Error, Result};
+
+const STAGING: wgpu::BufferUsages = wgpu::BufferUsages::MAP_WRITE.union(wgpu::BufferUsages::COPY_SRC);
+const READBACK: wgpu::BufferUsages = wgpu::BufferUsages::MAP_READ.union(wgpu::BufferUsages::COPY_DST);
+
+fn map_err(e: impl std::fmt::Display) -> Error {
+    Error::BufferMap(e.to_string())
+}
+
+/// A pooled storage buffer that will hold `bytes` (tail padding zeroed) once the submitted copies complete.
+pub(super) async fn upload(
+    device: &Device,
+    label: &str,
+    bytes: &[u8],
+    traced: bool,
+) -> Result<(wgpu::Buffer, TransferTrace)> {
+    let mut trace = TransferTrace::new(TransferPath::Staging);
+    let padded = padded(bytes.len());
+    let buffer = device.pooled_buffer(label, padded as u64, tensor_usage(device), false)?.buffer;
+    let chunk = (device.staging_chunk() as usize).min(padded);
+    let mut ring: [Option<wgpu::Buffer>; 2] = [None, None];
+    let (mut fill_seconds, mut first_submit, mut last) = (0.0, None, None);
+    let mut offset = 0;
+    let mut k = 0;
+    let result: Result<()> = async {
+        while offset < padded {
+            let len = chunk.min(padded - offset);
+            let staging = match ring[k % 2].take() {
+                Some(b) => {
+                    map_buffer(device, &b, wgpu::MapMode::Write).await?;
+                    b
+                }
+                None => {
+                    let p = device.pooled_buffer("staging chunk", chunk as u64, STAGING, true)?;
+                    if !p.fresh {
+                        map_buffer(device, &p.buffer, wgpu::MapMode::Write).await?;
+                    }
+                    p.buffer
+                }
+            };
+            let start = Instant::now();
+            {
+                let mut view = staging.get_mapped_range_mut(..len as u64).map_err(map_err)?;
+                let data_end = bytes.len().min(offset + len);
+                let data = bytes.get(offset..data_end).unwrap_or(&[]);
+                view.slice(..data.len()).copy_from_slice(data);
+                let zeros = [0u8; 4];
+                view.slice(data.len()..).copy_from_slice(&zeros[..len - data.len()]);
+            }
+            fill_seconds += start.elapsed().as_secs_f64();
+            staging.unmap();
+            let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
+            encoder.copy_buffer_to_buffer(&staging, 0, &buffer, offset as u64, len as u64);
+            first_submit.get_or_insert_with(Instant::now);
+            last = Some(device.submit(encoder));
+            ring[k % 2] = Some(staging);
+            offset += len;
+            k += 1;
+        }
+        Ok(())
+    }
+    .await;
+    for staging in ring.into_iter().flatten() {
+        if result.is_ok() {
+            device.recycle(staging);
+        }
+    }
+    result?;
+    trace.push(Location::Host, Location::Staging, bytes.len() as u64, fill_seconds);
+    let mut gpu_seconds = 0.0;
+    if traced {
+        device.wait(last)?;
+        gpu_seconds = first_submit.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    }
+    trace.push(Location::Staging, Location::Device, padded as u64, gpu_seconds);
+    Ok((buffer, trace))
+}
+
+/// Copies the tensor's buffer into a pooled readback buffer, maps it and copies its first `out.len()` bytes out.
+pub(super) async fn download(
+    device: &Device,
+    buffer: &wgpu::Buffer,
+    out: &mut [u8],
+    _traced: bool,
+) -> Result<TransferTrace> {
+    let mut trace = TransferTrace::new(TransferPath::Staging);
+    if out.is_empty() {
+        trace.push(Location::Device, Location::Readback, 0, 0.0);
+        trace.push(Location::Readback, Location::Host, 0, 0.0);
+        return Ok(trace);
+    }
+    let padded = padded(out.len()) as u64;
+    let readback = device.pooled_buffer("download readback", padded, READBACK, false)?.buffer;
+    let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(buffer, 0, &readback, 0, padded);
+    let start = Instant::now();
+    device.submit(encoder);
+    map_buffer(device, &readback, wgpu::MapMode::Read).await?;
+    trace.push(Location::Device, Location::Readback, padded, start.elapsed().as_secs_f64());
+    let start = Instant::now();
+    let copied = readback.get_mapped_range(..padded).map(|view| out.copy_from_slice(&view[..out.len()]));
+    let seconds = start.elapsed().as_secs_f64();
+    readback.unmap();
+    copied.map_err(map_err)?;
+    device.recycle(readback);
+    trace.push(Location::Readback, Location::Host, out.len() as u64, seconds);
+    Ok(trace)
+}
