@@ -6,7 +6,7 @@
 //! cargo run --release --example bandwidth -- --json --plot bandwidth.svg
 //! ```
 //!
-//! Methods: `upload`/`download` through this crate on each transfer path the adapter offers (`mapped`: the host
+//! Methods: `upload`/`download`/`download_into` (into a reused, warm Array) through this crate on each transfer path the adapter offers (`mapped`: the host
 //! maps the tensor's storage buffer; `staging`: staging ring + GPU copy), `write_buffer` (`queue.write_buffer` into
 //! a reused storage buffer), `staging+copy` (a reused MAP_WRITE buffer, then a GPU copy), `direct map` (a reused
 //! mappable storage buffer, MAPPABLE_PRIMARY_BUFFERS only), and `memcpy` (host to host, warm). Each figure is the
@@ -117,6 +117,14 @@ fn methods<'a>(devices: &'a [Device], size: u64) -> Vec<Method<'a>> {
             Box::new(move |a: &Array| {
                 let t = tensor.get_or_insert_with(|| device.upload(a).expect("upload"));
                 drop(t.download().expect("download"));
+            }),
+        ));
+        let mut tensor: Option<(wgpu_tensor::DeviceTensor, Array)> = None;
+        out.push((
+            format!("download_into ({name})"),
+            Box::new(move |a: &Array| {
+                let (t, host) = tensor.get_or_insert_with(|| (device.upload(a).expect("upload"), a.clone()));
+                t.download_into(host).expect("download");
             }),
         ));
     }
@@ -241,9 +249,9 @@ fn main() {
             "round_trips": rt});
         println!("{}", serde_json::to_string_pretty(&out).expect("json"));
     } else {
-        println!("{:>9}  {:<20} {:>9} {:>10}", "size", "method", "GB/s", "x memcpy");
+        println!("{:>9}  {:<24} {:>9} {:>10}", "size", "method", "GB/s", "x memcpy");
         for r in &rows {
-            println!("{:>9}  {:<20} {:>9.2} {:>10.2}", human(r.size), r.method, r.gbps, r.ratio);
+            println!("{:>9}  {:<24} {:>9.2} {:>10.2}", human(r.size), r.method, r.gbps, r.ratio);
         }
         for (p, us) in &round_trips {
             println!("4-byte round trip, {p}: {us:.1} µs (median of 1000)");

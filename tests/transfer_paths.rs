@@ -95,3 +95,18 @@ fn forcing_mapped_storage_without_native_extensions_is_an_invalid_option() {
         other => panic!("expected InvalidOption, got {other:?}"),
     }
 }
+
+#[test]
+fn download_into_reuses_the_host_array_and_checks_its_shape() {
+    for (name, device) in devices() {
+        let a = random_array(DType::I32, 4097, 11);
+        let t = device.upload(&a).unwrap();
+        let mut out = Array::zeros(DType::I32, [4097]).unwrap();
+        t.download_into(&mut out).unwrap();
+        assert!(out.as_bytes() == a.as_bytes(), "[{name}]");
+        let mut wrong = Array::zeros(DType::I32, [4096]).unwrap();
+        assert!(matches!(t.download_into(&mut wrong), Err(Error::ShapeMismatch { .. })), "[{name}]");
+        let mut wrong = Array::zeros(DType::U32, [4097]).unwrap();
+        assert!(matches!(t.download_into(&mut wrong), Err(Error::DTypeMismatch { .. })), "[{name}]");
+    }
+}
