@@ -183,7 +183,7 @@ mod tests {
     fn classes_cover_and_waste_little() {
         for size in [0u64, 1, 4, 255, 256, 257, 1000, 4096, 4097, 1 << 20, (1 << 20) + 1, 300 << 20] {
             let c = size_class(size, u64::MAX);
-            assert!(c >= size && c % 4 == 0 && c >= 256);
+            assert!(c >= size && c.is_multiple_of(4) && c >= 256);
             assert!(size < 256 || c <= size + size / 8 + 256, "{size} -> {c}");
         }
         assert_eq!(size_class(1000, 512), 1000);
