@@ -35,7 +35,7 @@ pub(crate) fn size_class(size: u64, max: u64) -> u64 {
     let class = if size <= MIN_CLASS {
         MIN_CLASS
     } else {
-        let step = (size.next_power_of_two() / 8).max(MIN_CLASS);
+        let step = (size.next_power_of_two() / 16).max(MIN_CLASS);
         size.next_multiple_of(step)
     };
     if class > max { size } else { class }

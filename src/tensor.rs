@@ -23,6 +23,8 @@ pub struct DeviceTensor {
     byte_len: usize,
     /// Whether the buffer came from the device's pool (and goes back to it on drop).
     pooled: bool,
+    /// Held while the host maps the buffer (mapped-storage downloads), so concurrent downloads take turns.
+    map_lock: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for DeviceTensor {
@@ -57,14 +59,32 @@ impl DeviceTensor {
         let label = format!("{dtype} tensor {shape}");
         let usage = crate::transfer::tensor_usage(device);
         let buffer = device.pooled_buffer(&label, padded_size(byte_len), usage, false)?.buffer;
-        Ok(DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len, pooled: true })
+        Ok(DeviceTensor {
+            device: device.clone(),
+            buffer,
+            dtype,
+            shape,
+            len,
+            byte_len,
+            pooled: true,
+            map_lock: Default::default(),
+        })
     }
 
     /// Wraps a buffer that already holds the tensor's bytes (not returned to the pool on drop).
     pub(crate) fn from_buffer(device: &Device, buffer: wgpu::Buffer, dtype: DType, shape: Shape) -> DeviceTensor {
         let len = shape.len();
         let byte_len = len * dtype.size_in_bytes();
-        DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len, pooled: false }
+        DeviceTensor {
+            device: device.clone(),
+            buffer,
+            dtype,
+            shape,
+            len,
+            byte_len,
+            pooled: false,
+            map_lock: Default::default(),
+        }
     }
 
     /// Wraps a pooled buffer that holds the tensor's bytes (returned to the pool on drop).
@@ -114,6 +134,10 @@ impl DeviceTensor {
     /// `buffer().size()`.
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buffer
+    }
+
+    pub(crate) fn map_lock(&self) -> &std::sync::atomic::AtomicBool {
+        &self.map_lock
     }
 
     /// The device the tensor lives on.

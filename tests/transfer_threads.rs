@@ -59,3 +59,20 @@ fn ten_thousand_cycles_stay_under_the_pool_cap() {
         eprintln!("{path:?}: {stats:?}");
     }
 }
+
+#[test]
+fn one_tensor_downloads_from_eight_threads_at_once() {
+    for (name, device) in devices() {
+        let a = random_array(DType::U32, 100_000, 77);
+        let t = device.upload(&a).unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        assert!(t.download().unwrap().as_bytes() == a.as_bytes(), "[{name}]");
+                    }
+                });
+            }
+        });
+    }
+}

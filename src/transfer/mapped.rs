@@ -1,5 +1,9 @@
 //! The mapped-storage path: the host maps the tensor's own storage buffer and copies once per direction.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use super::{Location, TransferPath, TransferTrace, ZEROS, map_buffer, padded, tensor_usage};
@@ -30,13 +34,44 @@ pub(super) async fn upload(device: &Device, label: &str, bytes: &[u8]) -> Result
     Ok((buffer, trace))
 }
 
-/// Maps the tensor's buffer for reading and copies its first `out.len()` bytes out.
-pub(super) async fn download(device: &Device, buffer: &wgpu::Buffer, out: &mut [u8]) -> Result<TransferTrace> {
+/// Resolves to a guard once `flag` is taken; never blocks the thread (a busy future yields and asks to be polled).
+struct Lock<'a>(&'a AtomicBool);
+
+struct Guard<'a>(&'a AtomicBool);
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+impl<'a> Future for Lock<'a> {
+    type Output = Guard<'a>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Guard<'a>> {
+        if self.0.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            Poll::Ready(Guard(self.0))
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Maps the tensor's buffer for reading and copies its first `out.len()` bytes out. Downloads of one tensor from
+/// several threads take turns on `lock` (a buffer maps once at a time).
+pub(super) async fn download(
+    device: &Device,
+    buffer: &wgpu::Buffer,
+    lock: &AtomicBool,
+    out: &mut [u8],
+) -> Result<TransferTrace> {
     let mut trace = TransferTrace::new(TransferPath::MappedStorage);
     if out.is_empty() {
         trace.push(Location::Device, Location::Host, 0, 0.0);
         return Ok(trace);
     }
+    let _guard = Lock(lock).await;
     map_buffer(device, buffer, wgpu::MapMode::Read).await?;
     let start = Instant::now();
     let copied =

@@ -76,7 +76,7 @@ pub(crate) async fn download_impl(tensor: &DeviceTensor, traced: bool) -> Result
 async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8], traced: bool) -> Result<TransferTrace> {
     let device = tensor.device();
     let trace = if tensor.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
-        mapped::download(device, tensor.buffer(), out).await?
+        mapped::download(device, tensor.buffer(), tensor.map_lock(), out).await?
     } else {
         staging::download(device, tensor.buffer(), out, traced).await?
     };
