@@ -20,7 +20,8 @@ fn wait(device: &Device) {
 
 fn transfers(c: &mut Criterion) {
     let device = Device::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut group = c.benchmark_group(format!("transfer ({}, {})", device.info().name, device.transfer_path()));
+    eprintln!("adapter: {}, transfer path: {}", device.info().name, device.transfer_path());
+    let mut group = c.benchmark_group("transfer");
     group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
     for size in SIZES {
         let array = Array::from_vec((0..size).map(|i| i as u8).collect::<Vec<u8>>(), [size]).expect("array");

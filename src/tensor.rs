@@ -151,7 +151,7 @@ impl DeviceTensor {
     /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when no readback buffer can be allocated,
     /// [`Error::BufferMap`](crate::Error::BufferMap), [`Error::DeviceLost`](crate::Error::DeviceLost).
     pub fn download(&self) -> Result<Array> {
-        Ok(pollster::block_on(crate::transfer::download_impl(self, false))?.0)
+        Ok(pollster::block_on(crate::transfer::download_impl(self))?.0)
     }
 
     /// The async form of [`DeviceTensor::download`].
@@ -159,7 +159,7 @@ impl DeviceTensor {
     /// # Errors
     /// As [`DeviceTensor::download`].
     pub async fn download_async(&self) -> Result<Array> {
-        Ok(crate::transfer::download_impl(self, false).await?.0)
+        Ok(crate::transfer::download_impl(self).await?.0)
     }
 
     /// [`DeviceTensor::download`], also returning the path taken and each copy made with its time and bandwidth.
@@ -167,7 +167,7 @@ impl DeviceTensor {
     /// # Errors
     /// As [`DeviceTensor::download`].
     pub fn download_traced(&self) -> Result<(Array, crate::TransferTrace)> {
-        pollster::block_on(crate::transfer::download_impl(self, true))
+        pollster::block_on(crate::transfer::download_impl(self))
     }
 
     /// Reshapes without moving data.

@@ -66,19 +66,19 @@ pub(crate) async fn upload_impl(device: &Device, array: &Array, traced: bool) ->
     Ok((DeviceTensor::from_pooled(device, buffer, array.dtype(), shape), trace))
 }
 
-pub(crate) async fn download_impl(tensor: &DeviceTensor, traced: bool) -> Result<(Array, TransferTrace)> {
+pub(crate) async fn download_impl(tensor: &DeviceTensor) -> Result<(Array, TransferTrace)> {
     let mut array = Array::zeros(tensor.dtype(), tensor.shape())?;
-    let trace = download_bytes(tensor, array.as_bytes_mut_unchecked(), traced).await?;
+    let trace = download_bytes(tensor, array.as_bytes_mut_unchecked()).await?;
     Ok((array, trace))
 }
 
 /// Copies the tensor's bytes into `out` (exactly `tensor.size_in_bytes()` long).
-async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8], traced: bool) -> Result<TransferTrace> {
+async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8]) -> Result<TransferTrace> {
     let device = tensor.device();
     let trace = if tensor.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
         mapped::download(device, tensor.buffer(), tensor.map_lock(), out).await?
     } else {
-        staging::download(device, tensor.buffer(), out, traced).await?
+        staging::download(device, tensor.buffer(), out).await?
     };
     device.check()?;
     Ok(trace)
@@ -98,7 +98,7 @@ impl DeviceTensor {
         if out.shape() != self.shape() {
             return Err(Error::ShapeMismatch { shape: out.shape().to_vec(), expected: self.len(), actual: out.len() });
         }
-        pollster::block_on(download_bytes(self, out.as_bytes_mut_unchecked(), false)).map(drop)
+        pollster::block_on(download_bytes(self, out.as_bytes_mut_unchecked())).map(drop)
     }
 }
 

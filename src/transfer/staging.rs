@@ -82,33 +82,63 @@ pub(super) async fn upload(
     Ok((buffer, trace))
 }
 
-/// Copies the tensor's buffer into a pooled readback buffer, maps it and copies its first `out.len()` bytes out.
-pub(super) async fn download(
-    device: &Device,
-    buffer: &wgpu::Buffer,
-    out: &mut [u8],
-    _traced: bool,
-) -> Result<TransferTrace> {
+/// Copies the tensor's buffer, chunk by chunk, into a ring of two pooled readback buffers (the GPU copies chunk
+/// k+1 while the CPU reads chunk k) and its first `out.len()` bytes out.
+pub(super) async fn download(device: &Device, buffer: &wgpu::Buffer, out: &mut [u8]) -> Result<TransferTrace> {
     let mut trace = TransferTrace::new(TransferPath::Staging);
     if out.is_empty() {
         trace.push(Location::Device, Location::Readback, 0, 0.0);
         trace.push(Location::Readback, Location::Host, 0, 0.0);
         return Ok(trace);
     }
-    let padded = padded(out.len()) as u64;
-    let readback = device.pooled_buffer("download readback", padded, READBACK, false)?.buffer;
-    let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
-    encoder.copy_buffer_to_buffer(buffer, 0, &readback, 0, padded);
-    let start = Instant::now();
-    device.submit(encoder);
-    map_buffer(device, &readback, wgpu::MapMode::Read).await?;
-    trace.push(Location::Device, Location::Readback, padded, start.elapsed().as_secs_f64());
-    let start = Instant::now();
-    let copied = readback.get_mapped_range(..padded).map(|view| out.copy_from_slice(&view[..out.len()]));
-    let seconds = start.elapsed().as_secs_f64();
-    readback.unmap();
-    copied.map_err(map_err)?;
-    device.recycle(readback);
-    trace.push(Location::Readback, Location::Host, out.len() as u64, seconds);
+    let padded = padded(out.len());
+    let chunk = (device.staging_chunk() as usize).min(padded);
+    let chunks = padded.div_ceil(chunk);
+    let mut ring: [Option<wgpu::Buffer>; 2] = [None, None];
+    let (mut wait_seconds, mut read_seconds) = (0.0, 0.0);
+    let submit = |k: usize, ring: &mut [Option<wgpu::Buffer>; 2]| -> Result<()> {
+        let readback = match ring[k % 2].take() {
+            Some(b) => b,
+            None => device.pooled_buffer("download readback", chunk as u64, READBACK, false)?.buffer,
+        };
+        let len = chunk.min(padded - k * chunk) as u64;
+        let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(buffer, (k * chunk) as u64, &readback, 0, len);
+        device.submit(encoder);
+        ring[k % 2] = Some(readback);
+        Ok(())
+    };
+    let result: Result<()> = async {
+        submit(0, &mut ring)?;
+        for k in 0..chunks {
+            if k + 1 < chunks {
+                submit(k + 1, &mut ring)?;
+            }
+            let readback = ring[k % 2].take().ok_or_else(|| map_err("readback ring out of step"))?;
+            let start = Instant::now();
+            let mapped = map_buffer(device, &readback, wgpu::MapMode::Read).await;
+            wait_seconds += start.elapsed().as_secs_f64();
+            mapped?;
+            let start = Instant::now();
+            let offset = k * chunk;
+            let end = out.len().min(offset + chunk);
+            let len = (end - offset) as u64;
+            let copied = readback
+                .get_mapped_range(..len.next_multiple_of(4))
+                .map(|view| out[offset..end].copy_from_slice(&view[..end - offset]));
+            read_seconds += start.elapsed().as_secs_f64();
+            readback.unmap();
+            copied.map_err(map_err)?;
+            ring[k % 2] = Some(readback);
+        }
+        Ok(())
+    }
+    .await;
+    if result.is_ok() {
+        ring.into_iter().flatten().for_each(|b| device.recycle(b));
+    }
+    result?;
+    trace.push(Location::Device, Location::Readback, padded as u64, wait_seconds);
+    trace.push(Location::Readback, Location::Host, out.len() as u64, read_seconds);
     Ok(trace)
 }
