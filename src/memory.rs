@@ -49,7 +49,9 @@ pub(crate) struct BufferPool {
 
 #[derive(Default)]
 struct PoolState {
-    idle: HashMap<(u32, u64), Vec<wgpu::Buffer>>,
+    /// Per (usage, class): idle buffers with the tick they were returned at, oldest first.
+    idle: HashMap<(u32, u64), Vec<(u64, wgpu::Buffer)>>,
+    tick: u64,
     stats: PoolStats,
 }
 
@@ -65,7 +67,7 @@ impl BufferPool {
     /// An idle buffer of `size`'s class and `usage`, if the pool holds one (counted as a hit, or else a miss).
     pub(crate) fn take(&self, usage: wgpu::BufferUsages, class: u64) -> Option<wgpu::Buffer> {
         let mut s = self.lock();
-        let found = s.idle.get_mut(&(usage.bits(), class)).and_then(Vec::pop);
+        let found = s.idle.get_mut(&(usage.bits(), class)).and_then(Vec::pop).map(|(_, b)| b);
         match found {
             Some(buffer) => {
                 s.stats.hits += 1;
@@ -84,7 +86,7 @@ impl BufferPool {
         self.lock().stats.allocations += 1;
     }
 
-    /// Returns an unmapped buffer to the pool; releases idle buffers (largest first) while over the cap.
+    /// Returns an unmapped buffer to the pool; releases the least recently returned idle buffers while over the cap.
     pub(crate) fn give(&self, buffer: wgpu::Buffer) {
         let size = buffer.size();
         let mut s = self.lock();
@@ -92,17 +94,20 @@ impl BufferPool {
             s.stats.trims += 1;
             return;
         }
-        s.idle.entry((buffer.usage().bits(), size)).or_default().push(buffer);
+        s.tick += 1;
+        let tick = s.tick;
+        s.idle.entry((buffer.usage().bits(), size)).or_default().push((tick, buffer));
         s.stats.buffers_held += 1;
         s.stats.bytes_held += size;
         while s.stats.bytes_held > self.cap {
-            let Some(key) = s.idle.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| *k).max_by_key(|k| k.1) else {
+            let oldest = s.idle.iter().filter_map(|(k, v)| v.first().map(|(t, _)| (*t, *k))).min();
+            let Some((_, key)) = oldest else {
                 break;
             };
             if let Some(list) = s.idle.get_mut(&key)
                 && !list.is_empty()
             {
-                let old = list.remove(0);
+                let (_, old) = list.remove(0);
                 s.stats.buffers_held -= 1;
                 s.stats.bytes_held -= old.size();
                 s.stats.trims += 1;
