@@ -76,3 +76,23 @@ fn one_tensor_downloads_from_eight_threads_at_once() {
         });
     }
 }
+
+#[test]
+fn a_small_cap_trims_and_is_never_exceeded() {
+    for path in [TransferPath::MappedStorage, TransferPath::Staging] {
+        let cap = 64 << 10;
+        let options = DeviceOptions { transfer_path: path, pool_cap_bytes: cap, ..Default::default() };
+        let device = Device::with_options(options).unwrap_or_else(|e| panic!("cannot open a device: {e}"));
+        let mut rng = StdRng::seed_from_u64(6);
+        for i in 0..2000 {
+            let a = random_array(DType::U16, rng.random_range(0..20_000), i);
+            let back = device.upload(&a).unwrap().download().unwrap();
+            assert!(back.as_bytes() == a.as_bytes(), "{path:?} cycle {i}");
+            assert!(device.pool_stats().bytes_held <= cap, "{path:?}: {:?}", device.pool_stats());
+        }
+        let stats = device.pool_stats();
+        assert!(stats.trims > 0, "{path:?}: {stats:?}");
+        device.trim_pool();
+        assert_eq!((device.pool_stats().bytes_held, device.pool_stats().buffers_held), (0, 0));
+    }
+}
