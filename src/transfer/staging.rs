@@ -7,6 +7,8 @@ use super::{Location, TransferPath, TransferTrace, map_buffer, padded, tensor_us
 use crate::{Device, Error, Result};
 
 const STAGING: wgpu::BufferUsages = wgpu::BufferUsages::MAP_WRITE.union(wgpu::BufferUsages::COPY_SRC);
+/// Uploads up to this many bytes go through `queue.write_buffer` (no map round trip).
+const SMALL: usize = 4096;
 const READBACK: wgpu::BufferUsages = wgpu::BufferUsages::MAP_READ.union(wgpu::BufferUsages::COPY_DST);
 
 fn map_err(e: impl std::fmt::Display) -> Error {
@@ -23,6 +25,24 @@ pub(super) async fn upload(
     let mut trace = TransferTrace::new(TransferPath::Staging);
     let padded = padded(bytes.len());
     let buffer = device.pooled_buffer(label, padded as u64, tensor_usage(device), false)?.buffer;
+    if padded <= SMALL {
+        // Small data: wgpu's own staging (queue.write_buffer) needs no map round trip, so nothing waits.
+        let start = Instant::now();
+        let mut words = [0u8; SMALL];
+        words[..bytes.len()].copy_from_slice(bytes);
+        device.wgpu_queue().write_buffer(&buffer, 0, &words[..padded]);
+        trace.push(Location::Host, Location::Staging, bytes.len() as u64, start.elapsed().as_secs_f64());
+        // The write lands with the next submission on this queue (any kernel or download), so none is made here.
+        let mut gpu_seconds = 0.0;
+        if traced {
+            let start = Instant::now();
+            let submission = device.wgpu_queue().submit([]);
+            device.wait(Some(submission))?;
+            gpu_seconds = start.elapsed().as_secs_f64();
+        }
+        trace.push(Location::Staging, Location::Device, padded as u64, gpu_seconds);
+        return Ok((buffer, trace));
+    }
     let chunk = (device.staging_chunk() as usize).min(padded);
     let mut ring: [Option<wgpu::Buffer>; 2] = [None, None];
     let (mut fill_seconds, mut first_submit, mut last) = (0.0, None, None);
