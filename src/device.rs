@@ -4,6 +4,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::device_info::NATIVE_FEATURES;
 use crate::kernels::PipelineCache;
+use crate::memory::BufferPool;
+use crate::transfer::TransferPath;
 use crate::{DeviceInfo, Error, Result, adapter};
 
 /// How [`Device::with_options`] chooses and opens an adapter.
@@ -31,16 +33,28 @@ pub struct DeviceOptions {
     /// SHADER_F64) for faster paths that tests prove bit-identical. `false` forces the portable path that any
     /// WebGPU adapter runs.
     pub native_extensions: bool,
+    /// How uploads and downloads move bytes (see [`TransferPath`]); `Auto` picks the fastest the adapter offers.
+    pub transfer_path: TransferPath,
+    /// The most bytes of idle buffers the device keeps pooled for reuse (default 1 GiB); the pool releases its
+    /// largest idle buffers when over. `0` disables pooling.
+    pub pool_cap_bytes: u64,
+    /// The size of one staging chunk on the [`TransferPath::Staging`] path (default 8 MiB, rounded up to 4 bytes):
+    /// the CPU fills chunk k+1 while the GPU copies chunk k.
+    pub staging_chunk_bytes: u64,
 }
 
 impl Default for DeviceOptions {
-    /// All backends, no adapter name, hardware preferred, native extensions on.
+    /// All backends, no adapter name, hardware preferred, native extensions on, automatic transfer path, 1 GiB
+    /// pool cap, 8 MiB staging chunks.
     fn default() -> Self {
         DeviceOptions {
             backends: wgpu::Backends::all(),
             adapter_name: None,
             force_software: false,
             native_extensions: true,
+            transfer_path: TransferPath::Auto,
+            pool_cap_bytes: 1 << 30,
+            staging_chunk_bytes: 8 << 20,
         }
     }
 }
@@ -69,6 +83,9 @@ pub(crate) struct DeviceInner {
     native: NativeExtensions,
     pipelines: PipelineCache,
     errors: Arc<ErrorLog>,
+    pool: BufferPool,
+    path: TransferPath,
+    staging_chunk: u64,
 }
 
 /// A GPU (or software adapter) opened for tensors: the place [`DeviceTensor`](crate::DeviceTensor)s live.
@@ -113,7 +130,9 @@ impl Device {
     ///
     /// # Errors
     /// [`Error::NoAdapter`], [`Error::AdapterNotFound`] (with the names present) when `adapter_name` or
-    /// `force_software` matches nothing, [`Error::RequestDevice`].
+    /// `force_software` matches nothing, [`Error::RequestDevice`]; [`Error::InvalidOption`] when
+    /// [`TransferPath::MappedStorage`] is forced on a device without MAPPABLE_PRIMARY_BUFFERS (or with
+    /// `native_extensions: false`).
     pub fn with_options(options: DeviceOptions) -> Result<Device> {
         pollster::block_on(Self::with_options_async(options))
     }
@@ -164,6 +183,18 @@ impl Device {
             f64: features.contains(wgpu::Features::SHADER_F64),
         };
         let info = DeviceInfo::new(&adapter_info, &limits, features);
+        let path = match options.transfer_path {
+            TransferPath::Auto if native.mappable_primary_buffers && info.uma => TransferPath::MappedStorage,
+            TransferPath::Auto => TransferPath::Staging,
+            TransferPath::MappedStorage if !native.mappable_primary_buffers => {
+                return Err(Error::InvalidOption(format!(
+                    "transfer_path MappedStorage needs MAPPABLE_PRIMARY_BUFFERS, which {} does not offer here \
+                     (or native_extensions is false)",
+                    adapter_info.name
+                )));
+            }
+            p => p,
+        };
         Ok(Device {
             inner: Arc::new(DeviceInner {
                 device,
@@ -173,6 +204,9 @@ impl Device {
                 native,
                 pipelines: PipelineCache::default(),
                 errors,
+                pool: BufferPool::new(options.pool_cap_bytes),
+                path,
+                staging_chunk: options.staging_chunk_bytes.max(4).next_multiple_of(4),
             }),
         })
     }
@@ -196,6 +230,19 @@ impl Device {
     /// The limits the device was opened with (the adapter's own limits, not WebGPU's defaults).
     pub fn limits(&self) -> &wgpu::Limits {
         &self.inner.limits
+    }
+
+    /// The transfer path this device uses (never `Auto`: the one `Auto` resolved to).
+    pub fn transfer_path(&self) -> TransferPath {
+        self.inner.path
+    }
+
+    pub(crate) fn staging_chunk(&self) -> u64 {
+        self.inner.staging_chunk
+    }
+
+    pub(crate) fn pool(&self) -> &BufferPool {
+        &self.inner.pool
     }
 
     pub(crate) fn native(&self) -> NativeExtensions {

@@ -13,7 +13,7 @@ use crate::{Array, DType, Device, Result, Shape};
 /// 1. [`Device::upload`] allocates a storage buffer and copies the array's bytes into it.
 /// 2. Kernels (such as [`cast`](DeviceTensor::cast)) read it and write new tensors; nothing changes it in place.
 /// 3. [`DeviceTensor::download`] copies the bytes back into a fresh `Array`; the tensor stays valid.
-/// 4. Dropping the tensor releases its buffer.
+/// 4. Dropping the tensor returns its buffer to the device's pool for reuse.
 pub struct DeviceTensor {
     device: Device,
     buffer: wgpu::Buffer,
@@ -21,6 +21,19 @@ pub struct DeviceTensor {
     shape: Shape,
     len: usize,
     byte_len: usize,
+    /// Whether the buffer came from the device's pool (and goes back to it on drop).
+    pooled: bool,
+    /// Held while the host maps the buffer (mapped-storage downloads), so concurrent downloads take turns.
+    map_lock: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for DeviceTensor {
+    /// Returns a pooled buffer to the device's pool for reuse (work already submitted on it completes first).
+    fn drop(&mut self) {
+        if self.pooled {
+            self.device.recycle(self.buffer.clone());
+        }
+    }
 }
 
 impl std::fmt::Debug for DeviceTensor {
@@ -39,18 +52,46 @@ pub(crate) fn padded_size(byte_len: usize) -> u64 {
 }
 
 impl DeviceTensor {
-    /// A tensor whose buffer is freshly allocated (STORAGE | COPY_SRC | COPY_DST, content undefined).
+    /// A tensor whose buffer comes from the device's pool (at least STORAGE | COPY_SRC | COPY_DST, possibly longer
+    /// than the data, content undefined).
     pub(crate) fn empty(device: &Device, dtype: DType, shape: Shape) -> Result<DeviceTensor> {
         let (len, byte_len) = shape.checked_size(dtype)?;
         let label = format!("{dtype} tensor {shape}");
-        let buffer = device.create_buffer(&label, padded_size(byte_len), Self::USAGE, false)?;
-        Ok(DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len })
+        let usage = crate::transfer::tensor_usage(device);
+        let buffer = device.pooled_buffer(&label, padded_size(byte_len), usage, false)?.buffer;
+        Ok(DeviceTensor {
+            device: device.clone(),
+            buffer,
+            dtype,
+            shape,
+            len,
+            byte_len,
+            pooled: true,
+            map_lock: Default::default(),
+        })
     }
 
-    /// Wraps a buffer that already holds the tensor's bytes.
+    /// Wraps a buffer that already holds the tensor's bytes (not returned to the pool on drop).
     pub(crate) fn from_buffer(device: &Device, buffer: wgpu::Buffer, dtype: DType, shape: Shape) -> DeviceTensor {
         let len = shape.len();
-        DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len: len * dtype.size_in_bytes() }
+        let byte_len = len * dtype.size_in_bytes();
+        DeviceTensor {
+            device: device.clone(),
+            buffer,
+            dtype,
+            shape,
+            len,
+            byte_len,
+            pooled: false,
+            map_lock: Default::default(),
+        }
+    }
+
+    /// Wraps a pooled buffer that holds the tensor's bytes (returned to the pool on drop).
+    pub(crate) fn from_pooled(device: &Device, buffer: wgpu::Buffer, dtype: DType, shape: Shape) -> DeviceTensor {
+        let mut t = Self::from_buffer(device, buffer, dtype, shape);
+        t.pooled = true;
+        t
     }
 
     /// The usages of a tensor's buffer: bound as storage by kernels, copied to and from by transfers.
@@ -88,9 +129,15 @@ impl DeviceTensor {
         self.byte_len
     }
 
-    /// The storage buffer, for binding in your own wgpu pipelines as `array<u32>` (see the layout above).
+    /// The storage buffer, for binding in your own wgpu pipelines as `array<u32>` (see the layout above). It may be
+    /// longer than the data (buffers are pooled by size class): use [`size_in_bytes`](Self::size_in_bytes), never
+    /// `buffer().size()`.
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buffer
+    }
+
+    pub(crate) fn map_lock(&self) -> &std::sync::atomic::AtomicBool {
+        &self.map_lock
     }
 
     /// The device the tensor lives on.
@@ -104,7 +151,7 @@ impl DeviceTensor {
     /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when no readback buffer can be allocated,
     /// [`Error::BufferMap`](crate::Error::BufferMap), [`Error::DeviceLost`](crate::Error::DeviceLost).
     pub fn download(&self) -> Result<Array> {
-        crate::transfer::download(self)
+        Ok(pollster::block_on(crate::transfer::download_impl(self))?.0)
     }
 
     /// The async form of [`DeviceTensor::download`].
@@ -112,7 +159,15 @@ impl DeviceTensor {
     /// # Errors
     /// As [`DeviceTensor::download`].
     pub async fn download_async(&self) -> Result<Array> {
-        crate::transfer::download_async(self).await
+        Ok(crate::transfer::download_impl(self).await?.0)
+    }
+
+    /// [`DeviceTensor::download`], also returning the path taken and each copy made with its time and bandwidth.
+    ///
+    /// # Errors
+    /// As [`DeviceTensor::download`].
+    pub fn download_traced(&self) -> Result<(Array, crate::TransferTrace)> {
+        pollster::block_on(crate::transfer::download_impl(self))
     }
 
     /// Reshapes without moving data.

@@ -1,47 +1,105 @@
 //! How bytes cross between host and device. Every path copies; nothing aliases (see the crate docs).
+//!
+//! Two paths ([`TransferPath`]): the host maps the tensor's own storage buffer (UMA adapters with
+//! MAPPABLE_PRIMARY_BUFFERS), or bytes go through pooled staging/readback buffers and a GPU copy.
 
 mod map;
+mod mapped;
+mod path;
+mod staging;
+mod trace;
 
 use crate::tensor::padded_size;
 use crate::{Array, Device, DeviceTensor, Error, Result};
 
 pub(crate) use map::map_buffer;
+pub use path::TransferPath;
+pub use trace::{CopyStep, Location, TransferTrace};
+
+/// The usages of a tensor's buffer on `device`'s path.
+pub(crate) fn tensor_usage(device: &Device) -> wgpu::BufferUsages {
+    match device.transfer_path() {
+        TransferPath::MappedStorage if device.native().mappable_primary_buffers => {
+            DeviceTensor::USAGE | wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::MAP_WRITE
+        }
+        _ => DeviceTensor::USAGE,
+    }
+}
 
 impl Device {
     /// Copies `array` into a new tensor on this device. The tensor shares nothing with `array`: changing the array
-    /// afterwards never changes the tensor.
+    /// afterwards never changes the tensor. Uses the device's [`TransferPath`] and pooled buffers.
     ///
     /// # Errors
     /// [`Error::TooLarge`] (naming the size and the device's `max_buffer_size`) when the data does not fit in one
-    /// buffer; [`Error::OutOfMemory`]; [`Error::DeviceLost`].
+    /// buffer; [`Error::OutOfMemory`]; [`Error::BufferMap`]; [`Error::DeviceLost`].
     pub fn upload(&self, array: &Array) -> Result<DeviceTensor> {
-        upload(self, array)
+        Ok(pollster::block_on(upload_impl(self, array, false))?.0)
     }
 
-    /// The async form of [`Device::upload`].
+    /// The async form of [`Device::upload`]: waits for buffer maps by polling the device, never blocking a thread.
     ///
     /// # Errors
     /// As [`Device::upload`].
     pub async fn upload_async(&self, array: &Array) -> Result<DeviceTensor> {
-        upload(self, array)
+        Ok(upload_impl(self, array, false).await?.0)
+    }
+
+    /// [`Device::upload`], also returning the path taken and each copy made with its time and bandwidth. Waits
+    /// until the GPU finished the upload, so the times are complete.
+    ///
+    /// # Errors
+    /// As [`Device::upload`].
+    pub fn upload_traced(&self, array: &Array) -> Result<(DeviceTensor, TransferTrace)> {
+        pollster::block_on(upload_impl(self, array, true))
     }
 }
 
-/// Allocates the tensor's buffer mapped at creation, copies the bytes in, and unmaps (wgpu stages the data when
-/// the buffer is not host-visible).
-fn upload(device: &Device, array: &Array) -> Result<DeviceTensor> {
+pub(crate) async fn upload_impl(device: &Device, array: &Array, traced: bool) -> Result<(DeviceTensor, TransferTrace)> {
     let shape = crate::Shape::from(array.shape());
-    let size = padded_size(array.size_in_bytes());
     let label = format!("upload of a {shape} {} tensor", array.dtype());
-    let buffer = device.create_buffer(&label, size, DeviceTensor::USAGE, true)?;
-    {
-        let mut view = buffer.get_mapped_range_mut(..).map_err(|e| Error::BufferMap(e.to_string()))?;
-        // Mapped-at-creation memory is zeroed, so the tail padding is already 0.
-        view.slice(..array.size_in_bytes()).copy_from_slice(array.as_bytes());
-    }
-    buffer.unmap();
+    let (buffer, trace) = match device.transfer_path() {
+        TransferPath::MappedStorage => mapped::upload(device, &label, array.as_bytes()).await?,
+        _ => staging::upload(device, &label, array.as_bytes(), traced).await?,
+    };
     device.check()?;
-    Ok(DeviceTensor::from_buffer(device, buffer, array.dtype(), shape))
+    Ok((DeviceTensor::from_pooled(device, buffer, array.dtype(), shape), trace))
+}
+
+pub(crate) async fn download_impl(tensor: &DeviceTensor) -> Result<(Array, TransferTrace)> {
+    let mut array = Array::zeros(tensor.dtype(), tensor.shape())?;
+    let trace = download_bytes(tensor, array.as_bytes_mut_unchecked()).await?;
+    Ok((array, trace))
+}
+
+/// Copies the tensor's bytes into `out` (exactly `tensor.size_in_bytes()` long).
+async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8]) -> Result<TransferTrace> {
+    let device = tensor.device();
+    let trace = if tensor.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
+        mapped::download(device, tensor.buffer(), tensor.map_lock(), out).await?
+    } else {
+        staging::download(device, tensor.buffer(), out).await?
+    };
+    device.check()?;
+    Ok(trace)
+}
+
+impl DeviceTensor {
+    /// Copies the tensor into an existing host array of the same dtype and shape, reusing its memory: faster than
+    /// [`download`](DeviceTensor::download) for large tensors, since warm host memory takes no page faults.
+    ///
+    /// # Errors
+    /// [`Error::DTypeMismatch`] or [`Error::ShapeMismatch`] when `out` differs in dtype or shape; otherwise as
+    /// [`DeviceTensor::download`].
+    pub fn download_into(&self, out: &mut Array) -> Result<()> {
+        if out.dtype() != self.dtype() {
+            return Err(Error::DTypeMismatch { expected: self.dtype(), actual: out.dtype() });
+        }
+        if out.shape() != self.shape() {
+            return Err(Error::ShapeMismatch { shape: out.shape().to_vec(), expected: self.len(), actual: out.len() });
+        }
+        pollster::block_on(download_bytes(self, out.as_bytes_mut_unchecked())).map(drop)
+    }
 }
 
 /// Copies `size` bytes (a multiple of 4) at `offset` of `source` into a fresh readback buffer and submits.
@@ -74,30 +132,10 @@ impl Device {
     }
 }
 
-fn readback_tensor(tensor: &DeviceTensor) -> Result<(wgpu::Buffer, wgpu::SubmissionIndex)> {
-    copy_to_readback(tensor.device(), tensor.buffer(), 0, padded_size(tensor.size_in_bytes()))
-}
+/// Zero bytes for the tail padding of a tensor's last word.
+const ZEROS: [u8; 4] = [0; 4];
 
-fn read_mapped(tensor: &DeviceTensor, readback: &wgpu::Buffer) -> Result<Array> {
-    let mut array = Array::zeros(tensor.dtype(), tensor.shape())?;
-    {
-        let view = readback.get_mapped_range(..).map_err(|e| Error::BufferMap(e.to_string()))?;
-        array.as_bytes_mut_unchecked().copy_from_slice(&view[..tensor.size_in_bytes()]);
-    }
-    readback.unmap();
-    Ok(array)
-}
-
-pub(crate) fn download(tensor: &DeviceTensor) -> Result<Array> {
-    let (readback, submission) = readback_tensor(tensor)?;
-    let mapped = map_buffer(tensor.device(), &readback, wgpu::MapMode::Read);
-    tensor.device().wait(Some(submission))?;
-    pollster::block_on(mapped)?;
-    read_mapped(tensor, &readback)
-}
-
-pub(crate) async fn download_async(tensor: &DeviceTensor) -> Result<Array> {
-    let (readback, _) = readback_tensor(tensor)?;
-    map_buffer(tensor.device(), &readback, wgpu::MapMode::Read).await?;
-    read_mapped(tensor, &readback)
+/// `padded_size` as usize (the data fits in host memory, so its padded size does too).
+fn padded(len: usize) -> usize {
+    padded_size(len) as usize
 }
