@@ -110,3 +110,30 @@ fn download_into_reuses_the_host_array_and_checks_its_shape() {
         assert!(matches!(t.download_into(&mut wrong), Err(Error::DTypeMismatch { .. })), "[{name}]");
     }
 }
+
+#[test]
+fn strided_ndarray_views_upload_straight_from_the_view() {
+    use ndarray::{Array2, Array3, s};
+    // A chunk size that is not a multiple of 8, so 8-byte elements straddle staging chunks.
+    let odd = Device::with_options(DeviceOptions {
+        transfer_path: TransferPath::Staging,
+        staging_chunk_bytes: CHUNK + 4,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("cannot open the odd-chunk staging device: {e}"));
+    let m = Array2::from_shape_fn((600, 700), |(i, j)| (i * 700 + j) as f64 * 0.5 - 1e5);
+    let cube = Array3::from_shape_fn((5, 6, 7), |(a, b, c)| (a * 42 + b * 7 + c) as u8);
+    for (name, device) in [("mapped", mapped()), ("staging", staging()), ("staging, odd chunks", &odd)] {
+        let views = [m.t(), m.slice(s![..;3, 1..;2]), m.slice(s![..;-1, ..]).reversed_axes()];
+        for view in views {
+            let t = device.upload_ndarray(&view).unwrap_or_else(|e| panic!("[{name}] {e}"));
+            assert_eq!(t.shape(), view.shape());
+            assert_eq!(t.download().unwrap(), Array::from(&view), "[{name}] {:?}", view.shape());
+        }
+        let permuted = cube.view().permuted_axes([2, 0, 1]);
+        let t = device.upload_ndarray(&permuted).unwrap();
+        assert_eq!(t.download().unwrap(), Array::from(permuted), "[{name}] permuted u8");
+        let empty = m.slice(s![0..0, ..]);
+        assert_eq!(device.upload_ndarray(&empty).unwrap().download().unwrap().shape(), [0, 700]);
+    }
+}

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use super::source::HostSource;
 use super::{Location, TransferPath, TransferTrace, ZEROS, map_buffer, padded, tensor_usage};
 use crate::{Device, Error, Result};
 
@@ -13,10 +14,15 @@ fn map_err(e: impl std::fmt::Display) -> Error {
     Error::BufferMap(e.to_string())
 }
 
-/// A pooled mappable storage buffer holding `bytes` (tail padding zeroed), unmapped.
-pub(super) async fn upload(device: &Device, label: &str, bytes: &[u8]) -> Result<(wgpu::Buffer, TransferTrace)> {
+/// A pooled mappable storage buffer holding the source's bytes (tail padding zeroed), unmapped.
+pub(super) async fn upload(
+    device: &Device,
+    label: &str,
+    source: &mut dyn HostSource,
+) -> Result<(wgpu::Buffer, TransferTrace)> {
     let mut trace = TransferTrace::new(TransferPath::MappedStorage);
-    let padded = padded(bytes.len());
+    let len = source.byte_len();
+    let padded = padded(len);
     let pooled = device.pooled_buffer(label, padded as u64, tensor_usage(device), true)?;
     let buffer = pooled.buffer;
     if !pooled.fresh {
@@ -25,12 +31,12 @@ pub(super) async fn upload(device: &Device, label: &str, bytes: &[u8]) -> Result
     let start = Instant::now();
     {
         let mut view = buffer.get_mapped_range_mut(..padded as u64).map_err(map_err)?;
-        view.slice(..bytes.len()).copy_from_slice(bytes);
-        view.slice(bytes.len()..).copy_from_slice(&ZEROS[..padded - bytes.len()]);
+        source.write_next(view.slice(..len));
+        view.slice(len..).copy_from_slice(&ZEROS[..padded - len]);
     }
     let seconds = start.elapsed().as_secs_f64();
     buffer.unmap();
-    trace.push(Location::Host, Location::Device, bytes.len() as u64, seconds);
+    trace.push(Location::Host, Location::Device, len as u64, seconds);
     Ok((buffer, trace))
 }
 

@@ -6,11 +6,13 @@
 mod map;
 mod mapped;
 mod path;
+mod source;
 mod staging;
 mod trace;
 
 use crate::tensor::padded_size;
-use crate::{Array, Device, DeviceTensor, Error, Result};
+use crate::{Array, DType, Device, DeviceTensor, Error, Result, Shape};
+use source::{BytesSource, HostSource};
 
 pub(crate) use map::map_buffer;
 pub use path::TransferPath;
@@ -57,13 +59,52 @@ impl Device {
 
 pub(crate) async fn upload_impl(device: &Device, array: &Array, traced: bool) -> Result<(DeviceTensor, TransferTrace)> {
     let shape = crate::Shape::from(array.shape());
-    let label = format!("upload of a {shape} {} tensor", array.dtype());
+    upload_source(device, &mut BytesSource::new(array.as_bytes()), array.dtype(), shape, traced).await
+}
+
+/// Uploads the source's bytes as a tensor of `dtype` and `shape` on the device's path.
+async fn upload_source(
+    device: &Device,
+    source: &mut dyn HostSource,
+    dtype: DType,
+    shape: Shape,
+    traced: bool,
+) -> Result<(DeviceTensor, TransferTrace)> {
+    let label = format!("upload of a {shape} {dtype} tensor");
     let (buffer, trace) = match device.transfer_path() {
-        TransferPath::MappedStorage => mapped::upload(device, &label, array.as_bytes()).await?,
-        _ => staging::upload(device, &label, array.as_bytes(), traced).await?,
+        TransferPath::MappedStorage => mapped::upload(device, &label, source).await?,
+        _ => staging::upload(device, &label, source, traced).await?,
     };
     device.check()?;
-    Ok((DeviceTensor::from_pooled(device, buffer, array.dtype(), shape), trace))
+    Ok((DeviceTensor::from_pooled(device, buffer, dtype, shape), trace))
+}
+
+impl Device {
+    /// Copies any ndarray — owned or a view, contiguous or strided (transposed, stepped, permuted) — into a new
+    /// tensor of the same shape, in logical row-major order. The elements are written straight into mapped memory:
+    /// no intermediate `Array` or `Vec` is made, so a strided view costs one pass over its elements.
+    ///
+    /// ```no_run
+    /// use ndarray::{Array2, s};
+    /// let device = wgpu_tensor::Device::new()?;
+    /// let m = Array2::<f32>::from_shape_fn((1024, 1024), |(i, j)| (i + j) as f32);
+    /// let t = device.upload_ndarray(&m.slice(s![..;2, ..]).t())?; // strided: packed on the way
+    /// assert_eq!(t.shape(), [1024, 512]);
+    /// # Ok::<(), wgpu_tensor::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Device::upload`].
+    pub fn upload_ndarray<S, D, T>(&self, array: &ndarray::ArrayBase<S, D>) -> Result<DeviceTensor>
+    where
+        S: ndarray::Data<Elem = T>,
+        D: ndarray::Dimension,
+        T: crate::Element,
+    {
+        let shape = Shape::from(array.shape());
+        let mut source = source::ElementSource::new(array.iter().copied(), array.len());
+        Ok(pollster::block_on(upload_source(self, &mut source, T::DTYPE, shape, false))?.0)
+    }
 }
 
 pub(crate) async fn download_impl(tensor: &DeviceTensor) -> Result<(Array, TransferTrace)> {

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::source::HostSource;
 use super::{Location, TransferPath, TransferTrace, map_buffer, padded, tensor_usage};
 use crate::{Device, Error, Result};
 
@@ -15,23 +16,25 @@ fn map_err(e: impl std::fmt::Display) -> Error {
     Error::BufferMap(e.to_string())
 }
 
-/// A pooled storage buffer that will hold `bytes` (tail padding zeroed) once the submitted copies complete.
+/// A pooled storage buffer that will hold the source's bytes (tail padding zeroed) once the submitted copies
+/// complete.
 pub(super) async fn upload(
     device: &Device,
     label: &str,
-    bytes: &[u8],
+    source: &mut dyn HostSource,
     traced: bool,
 ) -> Result<(wgpu::Buffer, TransferTrace)> {
     let mut trace = TransferTrace::new(TransferPath::Staging);
-    let padded = padded(bytes.len());
+    let total = source.byte_len();
+    let padded = padded(total);
     let buffer = device.pooled_buffer(label, padded as u64, tensor_usage(device), false)?.buffer;
     if padded <= SMALL {
         // Small data: wgpu's own staging (queue.write_buffer) needs no map round trip, so nothing waits.
         let start = Instant::now();
         let mut words = [0u8; SMALL];
-        words[..bytes.len()].copy_from_slice(bytes);
+        source.write_next(wgpu::WriteOnly::from(&mut words[..total]));
         device.wgpu_queue().write_buffer(&buffer, 0, &words[..padded]);
-        trace.push(Location::Host, Location::Staging, bytes.len() as u64, start.elapsed().as_secs_f64());
+        trace.push(Location::Host, Location::Staging, total as u64, start.elapsed().as_secs_f64());
         // The write lands with the next submission on this queue (any kernel or download), so none is made here.
         let mut gpu_seconds = 0.0;
         if traced {
@@ -67,11 +70,10 @@ pub(super) async fn upload(
             let start = Instant::now();
             {
                 let mut view = staging.get_mapped_range_mut(..len as u64).map_err(map_err)?;
-                let data_end = bytes.len().min(offset + len);
-                let data = bytes.get(offset..data_end).unwrap_or(&[]);
-                view.slice(..data.len()).copy_from_slice(data);
+                let data = total.min(offset + len).saturating_sub(offset);
+                source.write_next(view.slice(..data));
                 let zeros = [0u8; 4];
-                view.slice(data.len()..).copy_from_slice(&zeros[..len - data.len()]);
+                view.slice(data..).copy_from_slice(&zeros[..len - data]);
             }
             fill_seconds += start.elapsed().as_secs_f64();
             staging.unmap();
@@ -92,7 +94,7 @@ pub(super) async fn upload(
         }
     }
     result?;
-    trace.push(Location::Host, Location::Staging, bytes.len() as u64, fill_seconds);
+    trace.push(Location::Host, Location::Staging, total as u64, fill_seconds);
     let mut gpu_seconds = 0.0;
     if traced {
         device.wait(last)?;
