@@ -33,6 +33,12 @@ fn main() -> wgpu_tensor::Result<()> {
         tensor.download()?.to_ndarray::<f32>()?.index_axis(ndarray::Axis(0), 0)
     );
 
+    // What the copies cost: every transfer can report the path it took and each copy it made.
+    let big = Array::zeros(DType::F32, [4096, 4096])?; // 64 MiB
+    let (big_tensor, up) = device.upload_traced(&big)?;
+    let (_, down) = big_tensor.download_traced()?;
+    println!("    the copies of a 64 MiB upload:\n{up}\n    and of its download:\n{down}\n");
+
     // (3) int64 data becomes float32 explicitly: upload the raw int64 bytes, cast exactly on the device.
     let ints = Array::from_vec(vec![1i64, -2, 3, 16_777_217, i64::MAX, -(1 << 40)], [2, 3])?;
     let floats = device.upload_as(&ints, DType::F32)?;

@@ -36,7 +36,9 @@ impl Array {
     pub fn zeros(dtype: DType, shape: impl IntoShape) -> Result<Array> {
         let shape = shape.into_shape();
         let (len, byte_len) = shape.checked_size(dtype)?;
-        Ok(Array { dtype, shape, len, byte_len, words: vec![0; byte_len.div_ceil(8)] })
+        let mut words = vec![0; byte_len.div_ceil(8)];
+        advise_huge_pages(&mut words);
+        Ok(Array { dtype, shape, len, byte_len, words })
     }
 
     /// Takes ownership of `data` as an array of `shape`.
@@ -197,6 +199,29 @@ impl Array {
             Err(Error::DTypeMismatch { expected: T::DTYPE, actual: self.dtype })
         }
     }
+}
+
+/// Asks Linux to back a large, fresh allocation with transparent huge pages where the system allows it
+/// (`madvise` mode). A fresh allocation is zero pages that fault in on first write, 4 KiB at a time; with 2 MiB
+/// pages a download into a new 256 MiB array takes 512× fewer faults. Only a hint: failure changes nothing.
+fn advise_huge_pages(words: &mut [u64]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = std::mem::size_of_val(words);
+        if bytes >= 2 * HUGE {
+            let start = words.as_mut_ptr() as usize;
+            let aligned = start.next_multiple_of(HUGE);
+            let end = (start + bytes) / HUGE * HUGE;
+            if end > aligned {
+                // SAFETY: the range lies inside `words`, which this function borrows mutably; MADV_HUGEPAGE only
+                // changes how the kernel backs the pages, never their contents.
+                unsafe { libc::madvise(aligned as *mut libc::c_void, end - aligned, libc::MADV_HUGEPAGE) };
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = words;
 }
 
 /// Formats an array through ndarray's `Display` for its element type.
