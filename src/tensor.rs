@@ -55,43 +55,19 @@ impl DeviceTensor {
     /// A tensor whose buffer comes from the device's pool (at least STORAGE | COPY_SRC | COPY_DST, possibly longer
     /// than the data, content undefined).
     pub(crate) fn empty(device: &Device, dtype: DType, shape: Shape) -> Result<DeviceTensor> {
-        let (len, byte_len) = shape.checked_size(dtype)?;
+        let (_, byte_len) = shape.checked_size(dtype)?;
         let label = format!("{dtype} tensor {shape}");
         let usage = crate::transfer::tensor_usage(device);
         let buffer = device.pooled_buffer(&label, padded_size(byte_len), usage, false)?.buffer;
-        Ok(DeviceTensor {
-            device: device.clone(),
-            buffer,
-            dtype,
-            shape,
-            len,
-            byte_len,
-            pooled: true,
-            map_lock: Default::default(),
-        })
-    }
-
-    /// Wraps a buffer that already holds the tensor's bytes (not returned to the pool on drop).
-    pub(crate) fn from_buffer(device: &Device, buffer: wgpu::Buffer, dtype: DType, shape: Shape) -> DeviceTensor {
-        let len = shape.len();
-        let byte_len = len * dtype.size_in_bytes();
-        DeviceTensor {
-            device: device.clone(),
-            buffer,
-            dtype,
-            shape,
-            len,
-            byte_len,
-            pooled: false,
-            map_lock: Default::default(),
-        }
+        Ok(Self::from_pooled(device, buffer, dtype, shape))
     }
 
     /// Wraps a pooled buffer that holds the tensor's bytes (returned to the pool on drop).
     pub(crate) fn from_pooled(device: &Device, buffer: wgpu::Buffer, dtype: DType, shape: Shape) -> DeviceTensor {
-        let mut t = Self::from_buffer(device, buffer, dtype, shape);
-        t.pooled = true;
-        t
+        let len = shape.len();
+        let byte_len = len * dtype.size_in_bytes();
+        let map_lock = Default::default();
+        DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len, pooled: true, map_lock }
     }
 
     /// The usages of a tensor's buffer: bound as storage by kernels, copied to and from by transfers.

@@ -7,12 +7,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use super::source::HostSource;
-use super::{Location, TransferPath, TransferTrace, ZEROS, map_buffer, padded, tensor_usage};
-use crate::{Device, Error, Result};
-
-fn map_err(e: impl std::fmt::Display) -> Error {
-    Error::BufferMap(e.to_string())
-}
+use super::{Location, TransferPath, TransferTrace, ZEROS, map_buffer, map_err, padded, tensor_usage};
+use crate::{Device, Result};
 
 /// A pooled mappable storage buffer holding the source's bytes (tail padding zeroed), unmapped.
 pub(super) async fn upload(

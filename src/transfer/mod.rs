@@ -166,11 +166,15 @@ impl Device {
         let mapped = map_buffer(self, &readback, wgpu::MapMode::Read);
         self.wait(Some(submission))?;
         pollster::block_on(mapped)?;
-        let bytes =
-            readback.get_mapped_range(..).map_err(|e| Error::BufferMap(e.to_string()))?[..len as usize].to_vec();
+        let bytes = readback.get_mapped_range(..).map_err(map_err)?[..len as usize].to_vec();
         readback.unmap();
         Ok(bytes)
     }
+}
+
+/// A failed `get_mapped_range` as the crate's error.
+fn map_err(e: impl std::fmt::Display) -> Error {
+    Error::BufferMap(e.to_string())
 }
 
 /// Zero bytes for the tail padding of a tensor's last word.

@@ -4,17 +4,13 @@
 use std::time::Instant;
 
 use super::source::HostSource;
-use super::{Location, TransferPath, TransferTrace, map_buffer, padded, tensor_usage};
-use crate::{Device, Error, Result};
+use super::{Location, TransferPath, TransferTrace, ZEROS, map_buffer, map_err, padded, tensor_usage};
+use crate::{Device, Result};
 
 const STAGING: wgpu::BufferUsages = wgpu::BufferUsages::MAP_WRITE.union(wgpu::BufferUsages::COPY_SRC);
 /// Uploads up to this many bytes go through `queue.write_buffer` (no map round trip).
 const SMALL: usize = 4096;
 const READBACK: wgpu::BufferUsages = wgpu::BufferUsages::MAP_READ.union(wgpu::BufferUsages::COPY_DST);
-
-fn map_err(e: impl std::fmt::Display) -> Error {
-    Error::BufferMap(e.to_string())
-}
 
 /// A pooled storage buffer that will hold the source's bytes (tail padding zeroed) once the submitted copies
 /// complete.
@@ -72,8 +68,7 @@ pub(super) async fn upload(
                 let mut view = staging.get_mapped_range_mut(..len as u64).map_err(map_err)?;
                 let data = total.min(offset + len).saturating_sub(offset);
                 source.write_next(view.slice(..data));
-                let zeros = [0u8; 4];
-                view.slice(data..).copy_from_slice(&zeros[..len - data]);
+                view.slice(data..).copy_from_slice(&ZEROS[..len - data]);
             }
             fill_seconds += start.elapsed().as_secs_f64();
             staging.unmap();
