@@ -58,6 +58,13 @@ fn human(bytes: u64) -> String {
     }
 }
 
+/// An axis label in decimal units (the log axis ticks at powers of ten): `10 kB`, `1 MB`, …
+fn si_bytes(x: f64) -> String {
+    let (value, unit) =
+        [(1e9, "GB"), (1e6, "MB"), (1e3, "kB")].into_iter().find(|(u, _)| x >= *u).unwrap_or((1.0, "B"));
+    format!("{} {unit}", (x / value).round())
+}
+
 struct Row {
     size: u64,
     method: String,
@@ -278,7 +285,7 @@ fn plot(path: &std::path::Path, rows: &[Row]) -> Result<(), Box<dyn std::error::
         .x_label_area_size(40)
         .y_label_area_size(50)
         .build_cartesian_2d((xmin..xmax * 1.01).log_scale(), 0.0..ymax)?;
-    chart.configure_mesh().x_desc("bytes").y_desc("GB/s").draw()?;
+    chart.configure_mesh().x_desc("transfer size").y_desc("GB/s").x_label_formatter(&|x| si_bytes(*x)).draw()?;
     let mut methods: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
     methods.dedup();
     methods.sort();
@@ -291,7 +298,12 @@ fn plot(path: &std::path::Path, rows: &[Row]) -> Result<(), Box<dyn std::error::
             .label(*m)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
 }
