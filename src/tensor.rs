@@ -21,8 +21,6 @@ pub struct DeviceTensor {
     shape: Shape,
     len: usize,
     byte_len: usize,
-    /// Whether the buffer came from the device's pool (and goes back to it on drop).
-    pooled: bool,
     /// Held while the host maps the buffer (mapped-storage downloads), so concurrent downloads take turns.
     map_lock: std::sync::atomic::AtomicBool,
 }
@@ -30,9 +28,7 @@ pub struct DeviceTensor {
 impl Drop for DeviceTensor {
     /// Returns a pooled buffer to the device's pool for reuse (work already submitted on it completes first).
     fn drop(&mut self) {
-        if self.pooled {
-            self.device.recycle(self.buffer.clone());
-        }
+        self.device.recycle(self.buffer.clone());
     }
 }
 
@@ -67,7 +63,7 @@ impl DeviceTensor {
         let len = shape.len();
         let byte_len = len * dtype.size_in_bytes();
         let map_lock = Default::default();
-        DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len, pooled: true, map_lock }
+        DeviceTensor { device: device.clone(), buffer, dtype, shape, len, byte_len, map_lock }
     }
 
     /// The usages of a tensor's buffer: bound as storage by kernels, copied to and from by transfers.

@@ -88,10 +88,10 @@ pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: b
     let pipeline = device.pipeline(&variant.key(), || variant.wgsl())?;
     let chunks = plan(&variant, n, src.buffer().size(), out.buffer().size(), device.limits());
     let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-    let params = device.create_buffer("cast params", PARAMS_STRIDE * chunks.len() as u64, uniform, false)?;
+    let params = device.pooled_buffer("cast params", PARAMS_STRIDE * chunks.len() as u64, uniform, false)?.buffer;
     let counter = if checked {
-        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
-        Some(device.create_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?)
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+        Some(device.pooled_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?.buffer)
     } else {
         None
     };
@@ -100,9 +100,12 @@ pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: b
         let encoder = encode(device.wgpu_device(), device.wgpu_queue(), &pipeline, &chunks, &buffers);
         device.submit(encoder)
     })?;
-    let changed = match &counter {
+    // Work already submitted on a recycled buffer completes before any later reuse, which is queued after it.
+    device.recycle(params);
+    let changed = match counter {
         Some(counter) => {
-            let bytes = device.read_buffer_bytes(counter, 0, counter.size())?;
+            let bytes = device.read_buffer_bytes(&counter, 0, 4 * chunks.len() as u64)?;
+            device.recycle(counter);
             bytes.chunks_exact(4).map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))).sum()
         }
         None => 0,
@@ -116,7 +119,7 @@ pub(crate) struct Buffers<'a> {
     pub dst: &'a wgpu::Buffer,
     /// One 16-byte parameter block every [`PARAMS_STRIDE`] bytes.
     pub params: &'a wgpu::Buffer,
-    /// Checked casts: one zero-initialised u32 lossy count per chunk.
+    /// Checked casts: one u32 lossy count per chunk (zeroed by the encoded commands; the buffer may be pooled).
     pub counter: Option<&'a wgpu::Buffer>,
 }
 
@@ -136,6 +139,9 @@ pub(crate) fn encode(
     queue.write_buffer(b.params, 0, bytemuck::cast_slice(&words));
     let layout = pipeline.get_bind_group_layout(0);
     let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast") });
+    if let Some(counter) = b.counter {
+        encoder.clear_buffer(counter, 0, None);
+    }
     {
         let mut pass =
             encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("cast"), timestamp_writes: None });

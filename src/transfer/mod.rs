@@ -143,31 +143,22 @@ impl DeviceTensor {
     }
 }
 
-/// Copies `size` bytes (a multiple of 4) at `offset` of `source` into a fresh readback buffer and submits.
-fn copy_to_readback(
-    device: &Device,
-    source: &wgpu::Buffer,
-    offset: u64,
-    size: u64,
-) -> Result<(wgpu::Buffer, wgpu::SubmissionIndex)> {
-    let usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
-    let readback = device.create_buffer("download readback", size, usage, false)?;
-    let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
-    encoder.copy_buffer_to_buffer(source, offset, &readback, 0, size);
-    let submission = device.scoped(|| device.submit(encoder))?;
-    Ok((readback, submission))
-}
-
 impl Device {
-    /// Reads `len` bytes at `offset` of a COPY_SRC buffer (both multiples of 4), blocking. For small results such
-    /// as kernel counters.
+    /// Reads `len` bytes at `offset` of a COPY_SRC buffer (both multiples of 4), blocking, through a pooled
+    /// readback buffer. For small results such as kernel counters.
     pub(crate) fn read_buffer_bytes(&self, buffer: &wgpu::Buffer, offset: u64, len: u64) -> Result<Vec<u8>> {
-        let (readback, submission) = copy_to_readback(self, buffer, offset, len.max(4))?;
+        let size = len.max(4);
+        let usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
+        let readback = self.pooled_buffer("counter readback", size, usage, false)?.buffer;
+        let mut encoder = self.wgpu_device().create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(buffer, offset, &readback, 0, size);
+        let submission = self.scoped(|| self.submit(encoder))?;
         let mapped = map_buffer(self, &readback, wgpu::MapMode::Read);
         self.wait(Some(submission))?;
         pollster::block_on(mapped)?;
-        let bytes = readback.get_mapped_range(..).map_err(map_err)?[..len as usize].to_vec();
+        let bytes = readback.get_mapped_range(..size).map_err(map_err)?[..len as usize].to_vec();
         readback.unmap();
+        self.recycle(readback);
         Ok(bytes)
     }
 }
