@@ -10,15 +10,7 @@ const NARROW: [DType; 7] = [DType::Bool, DType::U8, DType::I8, DType::U16, DType
 
 fn exhaustive(from: DType) {
     let src = all_patterns(from);
-    for (name, device) in devices() {
-        for to in DType::ALL {
-            check_cast(name, device, &src, to, CastPolicy::Wrap);
-            if from.is_int() && to.is_int() {
-                check_cast(name, device, &src, to, CastPolicy::Saturate);
-            }
-            check_lossy_count(name, device, &src, to);
-        }
-    }
+    check_every_target(&src);
 }
 
 #[test]

@@ -179,15 +179,7 @@ fn wide(from: DType, seed: u64) {
     let mut bits = edges(from);
     bits.extend(random(from, &mut rng, RANDOM_PER_SOURCE));
     let src = from_bits(from, &bits);
-    for (name, device) in devices() {
-        for to in DType::ALL {
-            check_cast(name, device, &src, to, CastPolicy::Wrap);
-            if from.is_int() && to.is_int() {
-                check_cast(name, device, &src, to, CastPolicy::Saturate);
-            }
-            check_lossy_count(name, device, &src, to);
-        }
-    }
+    check_every_target(&src);
     // The edge cases on the GL backend too, when there is one.
     if let Some(gl) = gl_device() {
         let edge_src = from_bits(from, &edges(from));

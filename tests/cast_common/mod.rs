@@ -72,6 +72,20 @@ pub fn check_cast(name: &str, device: &Device, src: &Array, to: DType, policy: C
     src.len()
 }
 
+/// Casts `src` to every target on every device of [`devices`]: wrap (and saturate for int → int) bit for bit
+/// against the oracle, and the lossy count of `cast_checked`.
+pub fn check_every_target(src: &Array) {
+    for (name, device) in devices() {
+        for to in DType::ALL {
+            check_cast(name, device, src, to, CastPolicy::Wrap);
+            if src.dtype().is_int() && to.is_int() {
+                check_cast(name, device, src, to, CastPolicy::Saturate);
+            }
+            check_lossy_count(name, device, src, to);
+        }
+    }
+}
+
 /// `cast_checked` on `device` reports exactly the oracle's number of lossy elements (or succeeds with the oracle's
 /// bits when there are none).
 pub fn check_lossy_count(name: &str, device: &Device, src: &Array, to: DType) {
