@@ -14,7 +14,7 @@ use crate::{Device, Result};
 pub(super) async fn upload(
     device: &Device,
     label: &str,
-    source: &mut dyn HostSource,
+    source: &mut (dyn HostSource + Send),
 ) -> Result<(wgpu::Buffer, TransferTrace)> {
     let mut trace = TransferTrace::new(TransferPath::MappedStorage);
     let len = source.byte_len();

@@ -12,7 +12,7 @@ mod trace;
 
 use crate::tensor::padded_size;
 use crate::{Array, DType, Device, DeviceTensor, Error, Result, Shape};
-use source::{BytesSource, HostSource};
+pub(crate) use source::{BytesSource, HostSource};
 
 pub(crate) use map::map_buffer;
 pub use path::TransferPath;
@@ -58,14 +58,25 @@ impl Device {
 }
 
 pub(crate) async fn upload_impl(device: &Device, array: &Array, traced: bool) -> Result<(DeviceTensor, TransferTrace)> {
-    let shape = crate::Shape::from(array.shape());
-    upload_source(device, &mut BytesSource::new(array.as_bytes()), array.dtype(), shape, traced).await
+    upload_bytes(device, array.as_bytes(), array.dtype(), crate::Shape::from(array.shape()), traced).await
+}
+
+/// Uploads `bytes` (exactly `shape.len() × dtype size` of them, row-major little-endian) straight from the slice
+/// into the device's mapped storage or staging memory: one host-side copy, no intermediate buffer.
+pub(crate) async fn upload_bytes(
+    device: &Device,
+    bytes: &[u8],
+    dtype: DType,
+    shape: Shape,
+    traced: bool,
+) -> Result<(DeviceTensor, TransferTrace)> {
+    upload_source(device, &mut BytesSource::new(bytes), dtype, shape, traced).await
 }
 
 /// Uploads the source's bytes as a tensor of `dtype` and `shape` on the device's path.
-async fn upload_source(
+pub(crate) async fn upload_source(
     device: &Device,
-    source: &mut dyn HostSource,
+    source: &mut (dyn HostSource + Send),
     dtype: DType,
     shape: Shape,
     traced: bool,
@@ -114,7 +125,7 @@ pub(crate) async fn download_impl(tensor: &DeviceTensor) -> Result<(Array, Trans
 }
 
 /// Copies the tensor's bytes into `out` (exactly `tensor.size_in_bytes()` long).
-async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8]) -> Result<TransferTrace> {
+pub(crate) async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8]) -> Result<TransferTrace> {
     let device = tensor.device();
     let trace = if tensor.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
         mapped::download(device, tensor.buffer(), tensor.map_lock(), out).await?

@@ -6,7 +6,7 @@ use wgpu::WriteOnly;
 use crate::Element;
 
 /// Bytes to upload, written in order: each call continues where the previous one stopped.
-pub(crate) trait HostSource {
+pub(crate) trait HostSource: Send {
     /// The total number of data bytes.
     fn byte_len(&self) -> usize;
 
@@ -59,7 +59,7 @@ impl<I: Iterator<Item = T>, T: Element> ElementSource<I, T> {
     }
 }
 
-impl<I: Iterator<Item = T>, T: Element> HostSource for ElementSource<I, T> {
+impl<I: Iterator<Item = T> + Send, T: Element> HostSource for ElementSource<I, T> {
     fn byte_len(&self) -> usize {
         self.byte_len
     }

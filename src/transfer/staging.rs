@@ -17,7 +17,7 @@ const READBACK: wgpu::BufferUsages = wgpu::BufferUsages::MAP_READ.union(wgpu::Bu
 pub(super) async fn upload(
     device: &Device,
     label: &str,
-    source: &mut dyn HostSource,
+    source: &mut (dyn HostSource + Send),
     traced: bool,
 ) -> Result<(wgpu::Buffer, TransferTrace)> {
     let mut trace = TransferTrace::new(TransferPath::Staging);

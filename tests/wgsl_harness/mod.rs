@@ -1,0 +1,168 @@
+//! Runs one WGSL routine over many inputs on the shared test device, so each routine of `shaders/lib/` can be
+//! checked bit for bit against its host oracle on its own, before any kernel family uses it.
+//!
+//! Every value travels as its bits in a `vec2<u32>` (lo, hi): a 32-bit value has `hi = 0`. The routine is named by a
+//! WGSL expression over `a`, `b` and `c` (three `vec2<u32>` operands) that yields a `vec2<u32>`, for example
+//! `vec2<u32>(f32_div(a.x, b.x), 0u)` or `u64_mul(a, b)`.
+//!
+//! ```ignore
+//! let out = wgsl_harness::run(&libs, "u64_mul(a, b)", &a, &b, &[]);
+//! ```
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use wgpu::util::DeviceExt;
+use wgpu_tensor::{Device, DeviceOptions};
+
+/// The default device, opened once per test binary.
+pub fn device() -> &'static Device {
+    static D: OnceLock<Device> = OnceLock::new();
+    D.get_or_init(|| Device::new().unwrap_or_else(|e| panic!("no adapter: {e}")))
+}
+
+/// The portable device (`native_extensions: false`).
+pub fn portable() -> &'static Device {
+    static D: OnceLock<Device> = OnceLock::new();
+    D.get_or_init(|| {
+        Device::with_options(DeviceOptions { native_extensions: false, ..Default::default() })
+            .unwrap_or_else(|e| panic!("no adapter: {e}"))
+    })
+}
+
+/// The GL backend (llvmpipe through EGL on headless Linux).
+pub fn gl() -> &'static Device {
+    static D: OnceLock<Device> = OnceLock::new();
+    D.get_or_init(|| {
+        Device::with_options(DeviceOptions { backends: wgpu::Backends::GL, ..Default::default() })
+            .unwrap_or_else(|e| panic!("no GL adapter: {e}"))
+    })
+}
+
+const WORKGROUP: u32 = 64;
+/// Elements per dispatch (keeps every binding far below 128 MiB and the grid small).
+const BATCH: usize = 1 << 20;
+
+/// Evaluates `expr` (a WGSL expression over `a`, `b`, `c`: `vec2<u32>`) once per element on the default device.
+/// `b` and `c` may be empty (then they read as zero); otherwise they have `a`'s length.
+pub fn run(libs: &str, expr: &str, a: &[[u32; 2]], b: &[[u32; 2]], c: &[[u32; 2]]) -> Vec<[u32; 2]> {
+    run_on(device(), libs, expr, a, b, c)
+}
+
+/// [`run`] on a chosen device.
+pub fn run_on(
+    device: &Device,
+    libs: &str,
+    expr: &str,
+    a: &[[u32; 2]],
+    b: &[[u32; 2]],
+    c: &[[u32; 2]],
+) -> Vec<[u32; 2]> {
+    assert!(b.is_empty() || b.len() == a.len(), "b must be empty or as long as a");
+    assert!(c.is_empty() || c.len() == a.len(), "c must be empty or as long as a");
+    let wgsl = format!(
+        "{libs}\n\
+         @group(0) @binding(0) var<storage, read> in_a: array<vec2<u32>>;\n\
+         @group(0) @binding(1) var<storage, read> in_b: array<vec2<u32>>;\n\
+         @group(0) @binding(2) var<storage, read> in_c: array<vec2<u32>>;\n\
+         @group(0) @binding(3) var<storage, read_write> out: array<vec2<u32>>;\n\
+         @group(0) @binding(4) var<uniform> n: vec4<u32>;\n\
+         fn harness_eval(a: vec2<u32>, b: vec2<u32>, c: vec2<u32>) -> vec2<u32> {{ return {expr}; }}\n\
+         @compute @workgroup_size({WORKGROUP})\n\
+         fn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n\
+             let i = gid.x;\n\
+             if i >= n.x {{ return; }}\n\
+             let b = select(vec2<u32>(0u), in_b[i], n.y != 0u);\n\
+             let c = select(vec2<u32>(0u), in_c[i], n.z != 0u);\n\
+             out[i] = harness_eval(in_a[i], b, c);\n\
+         }}\n"
+    );
+    let d = device.wgpu_device();
+    let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
+    let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(expr),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+    });
+    let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(expr),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    if let Some(e) = pollster::block_on(scope.pop()) {
+        panic!("WGSL for `{expr}` does not validate: {e}");
+    }
+    let mut result = Vec::with_capacity(a.len());
+    for start in (0..a.len()).step_by(BATCH) {
+        let end = (start + BATCH).min(a.len());
+        let slice = |v: &[[u32; 2]]| if v.is_empty() { vec![[0u32; 2]] } else { v[start..end].to_vec() };
+        result.extend(dispatch(device, &pipeline, &slice(a), &slice(b), &slice(c), [end - start, b.len(), c.len()]));
+    }
+    result
+}
+
+fn dispatch(
+    device: &Device,
+    pipeline: &wgpu::ComputePipeline,
+    a: &[[u32; 2]],
+    b: &[[u32; 2]],
+    c: &[[u32; 2]],
+    lens: [usize; 3],
+) -> Vec<[u32; 2]> {
+    let d = device.wgpu_device();
+    let storage = |data: &[[u32; 2]]| {
+        d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(data),
+            usage: wgpu::BufferUsages::STORAGE,
+        })
+    };
+    let n = lens[0];
+    let (ba, bb, bc) = (storage(a), storage(b), storage(c));
+    let size = (n.max(1) * 8) as u64;
+    let out = d.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    let read = d.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let params = [n as u32, lens[1] as u32, lens[2] as u32, 0];
+    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: None,
+        contents: bytemuck::cast_slice(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: ba.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 1, resource: bb.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 2, resource: bc.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 3, resource: out.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 4, resource: uniform.as_entire_binding() },
+        ],
+    });
+    let mut encoder = d.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        pass.dispatch_workgroups((n as u32).div_ceil(WORKGROUP).max(1), 1, 1);
+    }
+    encoder.copy_buffer_to_buffer(&out, 0, &read, 0, size);
+    device.wgpu_queue().submit(Some(encoder.finish()));
+    read.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
+    d.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    let bytes = read.get_mapped_range(..).expect("mapped range");
+    bytemuck::cast_slice::<u8, [u32; 2]>(&bytes)[..n].to_vec()
+}
