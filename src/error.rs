@@ -80,6 +80,73 @@ pub enum Error {
         actual: DType,
     },
 
+    /// An argument of a tensor operation is out of its valid range: a dim, a slice, a permutation, a length.
+    #[error("{op}: {reason}")]
+    InvalidArgument {
+        /// The operation (e.g. `"narrow"`).
+        op: &'static str,
+        /// What was wrong, naming the offending dims, shapes or indices.
+        reason: String,
+    },
+
+    /// Two shapes do not broadcast together (numpy's rules: aligned at the end, each pair equal or one of them 1).
+    #[error(
+        "{op}: shapes {lhs:?} and {rhs:?} do not broadcast (numpy rules: dims align at the end and each pair must be equal or 1)"
+    )]
+    Broadcast {
+        /// The operation.
+        op: &'static str,
+        /// The first shape.
+        lhs: Vec<usize>,
+        /// The second shape (for `broadcast_to`: the target).
+        rhs: Vec<usize>,
+    },
+
+    /// `reshape` to a shape with another element count.
+    #[error("reshape: shape {from:?} cannot become {to:?}: the element counts differ")]
+    ReshapeMismatch {
+        /// The tensor's shape.
+        from: Vec<usize>,
+        /// The requested shape.
+        to: Vec<usize>,
+    },
+
+    /// Tensors of one operation disagree in dtype (`cat`, `stack`, binary ops: no silent promotion).
+    #[error("{op}: dtypes {lhs} and {rhs} differ; cast one of them first (no implicit promotion)")]
+    OpDTypeMismatch {
+        /// The operation.
+        op: &'static str,
+        /// The first dtype.
+        lhs: DType,
+        /// The other dtype.
+        rhs: DType,
+    },
+
+    /// An operation does not apply to a dtype (e.g. an index tensor that is not an integer).
+    #[error("{op}: {reason}")]
+    UnsupportedDType {
+        /// The operation.
+        op: &'static str,
+        /// The dtype given.
+        dtype: DType,
+        /// What is accepted and what to do.
+        reason: String,
+    },
+
+    /// An index tensor holds values outside the dim it indexes (detected on the device; nothing was read outside
+    /// the tensor).
+    #[error("{op}: {count} indices are outside dim {dim} of length {len} (valid: 0..{len})")]
+    IndexOutOfRange {
+        /// The operation.
+        op: &'static str,
+        /// The indexed dim.
+        dim: usize,
+        /// Its length.
+        len: usize,
+        /// How many indices were out of range.
+        count: u64,
+    },
+
     /// A buffer would exceed the device's `max_buffer_size`.
     #[error(
         "{what} needs a buffer of {bytes} bytes but the device's max_buffer_size is {max_buffer_size} bytes; \
@@ -130,8 +197,11 @@ pub enum Error {
     },
 
     /// Two tensors from different devices were combined.
-    #[error("the tensor belongs to another Device; download it and upload it to this one")]
-    DeviceMismatch,
+    #[error("{op}: the tensors belong to different Devices; move one with `to_device` first")]
+    DeviceMismatch {
+        /// The operation.
+        op: &'static str,
+    },
 
     /// An option was out of its valid range.
     #[error("invalid option: {0}")]

@@ -1,7 +1,7 @@
 //! Tensors on the GPU through [wgpu]: explicit, measured host ↔ device copies and exact dtype casts on any adapter
 //! (Vulkan, Metal, DX12, GL, or a software adapter such as Mesa lavapipe).
 //!
-//! ```no_run
+//! ```
 //! use wgpu_tensor::{Array, DType, Device};
 //!
 //! let device = Device::new()?; // best adapter; a software one when there is no GPU
@@ -47,27 +47,29 @@
 //! Every failure reachable from the public API is an [`Error`] whose message says what was wrong and what to do;
 //! bad shapes, wrong dtypes, over-limit sizes, out-of-memory and device loss never panic.
 
-mod adapter;
+#![warn(missing_docs)]
+
 mod array;
 pub mod cast;
 mod device;
-mod device_info;
 mod dtype;
 mod error;
 mod kernels;
+mod layout;
 mod memory;
 mod ndarray_interop;
+mod ops;
 mod shape;
 mod tensor;
 mod transfer;
 
-pub use adapter::list_adapters;
 pub use array::Array;
 pub use cast::{CastPolicy, cast_bits, cast_is_lossy};
-pub use device::{Device, DeviceOptions};
-pub use device_info::DeviceInfo;
+pub use device::adapter::list_adapters;
+pub use device::{Device, DeviceInfo, DeviceOptions};
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
+pub use layout::Layout;
 pub use memory::PoolStats;
 pub use shape::{IntoShape, Shape};
 pub use tensor::DeviceTensor;

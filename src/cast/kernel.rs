@@ -3,15 +3,15 @@
 //! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes one output unit (see
 //! `shaders/cast.wgsl`), so the work per invocation is small and bounded (no grid-stride loops).
 
-use crate::kernels::grid_2d;
-use crate::{DType, DeviceTensor, IntoShape, Result};
+use std::sync::Arc;
+
+use crate::device::Recorder;
+use crate::kernels::{KernelKey, Pipeline, grid_2d};
+use crate::transfer::alloc_storage;
+use crate::{DType, DeviceTensor, Layout, Result};
 
 use super::CastPolicy;
 use super::wgsl::{CastVariant, WORKGROUP_SIZE};
-
-/// Bytes between two chunks' parameters in the uniform buffer (a multiple of every adapter's
-/// `min_uniform_buffer_offset_alignment`, which is at most 256).
-const PARAMS_STRIDE: u64 = 256;
 
 /// One dispatch of a cast: elements `[first, first + n)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,111 +63,75 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
 }
 
 /// Casts `src` to `to` on its device into a new tensor; for a checked cast also returns the number of lossy
-/// elements, counted on the device (one atomic counter per chunk, summed here as u64).
+/// elements, counted on the device (one atomic counter per chunk, summed here as u64). A source that is not
+/// contiguous from element 0 is packed first by the strided copy (the chunks bind aligned sub-ranges).
 ///
 /// # Errors
 /// Allocation failures ([`Error::TooLarge`](crate::Error::TooLarge), [`Error::OutOfMemory`](crate::Error::OutOfMemory))
 /// and wgpu validation errors ([`Error::Gpu`](crate::Error::Gpu)).
 pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: bool) -> Result<(DeviceTensor, u64)> {
-    let device = src.device();
-    let out = DeviceTensor::empty(device, to, src.shape().into_shape())?;
-    let n = src.len() as u64;
-    if n == 0 {
-        return Ok((out, 0));
-    }
     if src.dtype() == to {
-        // A bit-exact copy into the new buffer (a same-dtype cast never aliases its source).
-        let size = crate::tensor::padded_size(src.size_in_bytes());
-        let mut encoder =
-            device.wgpu_device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast copy") });
-        encoder.copy_buffer_to_buffer(src.buffer(), 0, out.buffer(), 0, size);
-        device.scoped(|| device.submit(encoder))?;
-        return Ok((out, 0));
+        // A bit-exact copy into a new buffer (a same-dtype cast never aliases its source).
+        return Ok((src.copy()?, 0));
+    }
+    let src = if src.is_contiguous() && src.offset() == 0 { src.clone() } else { src.copy()? };
+    let device = src.device();
+    let shape = src.layout().shape().clone();
+    let (n, bytes) = shape.checked_size(to)?;
+    let out = alloc_storage(device, "cast", bytes)?;
+    let out_layout = Layout::contiguous(shape);
+    let n = n as u64;
+    if n == 0 {
+        return Ok((DeviceTensor::from_storage(Arc::new(out), out_layout, to), 0));
     }
     let variant = CastVariant::new(src.dtype(), to, policy, checked);
-    let pipeline = device.pipeline(&variant.key(), || variant.wgsl())?;
+    let pipeline = device.pipeline(KernelKey::Cast(variant), || variant.wgsl())?;
     let chunks = plan(&variant, n, src.buffer().size(), out.buffer().size(), device.limits());
-    let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-    let params = device.pooled_buffer("cast params", PARAMS_STRIDE * chunks.len() as u64, uniform, false)?.buffer;
     let counter = if checked {
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-        Some(device.pooled_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?.buffer)
+        let buffer = device.pooled_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?.buffer;
+        Some(crate::transfer::Unmapping(buffer, device))
     } else {
         None
     };
-    device.scoped(|| {
-        let buffers = Buffers { src: src.buffer(), dst: out.buffer(), params: &params, counter: counter.as_ref() };
-        let encoder = encode(device.wgpu_device(), device.wgpu_queue(), &pipeline, &chunks, &buffers);
-        device.submit(encoder)
-    })?;
-    // Work already submitted on a recycled buffer completes before any later reuse, which is queued after it.
-    device.recycle(params);
-    let changed = match counter {
+    let buffers = Buffers { src: src.buffer(), dst: out.buffer(), counter: counter.as_ref().map(|c| &c.0) };
+    device.record("cast", |rec| record(rec, &pipeline, &chunks, &buffers))?;
+    let changed = match &counter {
         Some(counter) => {
-            let bytes = device.read_buffer_bytes(&counter, 0, 4 * chunks.len() as u64)?;
-            device.recycle(counter);
+            let bytes = device.read_buffer_bytes(&counter.0, 0, 4 * chunks.len() as u64)?;
             bytes.chunks_exact(4).map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))).sum()
         }
         None => 0,
     };
-    Ok((out, changed))
+    Ok((DeviceTensor::from_storage(Arc::new(out), out_layout, to), changed))
 }
 
 /// The buffers of one cast.
 pub(crate) struct Buffers<'a> {
     pub src: &'a wgpu::Buffer,
     pub dst: &'a wgpu::Buffer,
-    /// One 16-byte parameter block every [`PARAMS_STRIDE`] bytes.
-    pub params: &'a wgpu::Buffer,
-    /// Checked casts: one u32 lossy count per chunk (zeroed by the encoded commands; the buffer may be pooled).
+    /// Checked casts: one u32 lossy count per chunk (zeroed by the recorded commands; the buffer may be pooled).
     pub counter: Option<&'a wgpu::Buffer>,
 }
 
-/// Writes the chunks' parameters and records one dispatch per chunk, each binding its sub-ranges of the buffers.
-pub(crate) fn encode(
-    device: &wgpu::Device,
-    queue: &wgpu::Queue,
-    pipeline: &wgpu::ComputePipeline,
-    chunks: &[Chunk],
-    b: &Buffers<'_>,
-) -> wgpu::CommandEncoder {
-    let stride = (PARAMS_STRIDE / 4) as usize;
-    let mut words = vec![0u32; stride * chunks.len()];
-    for (k, c) in chunks.iter().enumerate() {
-        words[k * stride..k * stride + 4].copy_from_slice(&[c.n, c.groups.0 * WORKGROUP_SIZE, k as u32, 0]);
-    }
-    queue.write_buffer(b.params, 0, bytemuck::cast_slice(&words));
-    let layout = pipeline.get_bind_group_layout(0);
-    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("cast") });
+/// Records one dispatch per chunk on the stream, each binding its sub-ranges of the buffers and its parameters.
+pub(crate) fn record(rec: &mut Recorder<'_>, pipeline: &Pipeline, chunks: &[Chunk], b: &Buffers<'_>) -> Result<()> {
     if let Some(counter) = b.counter {
-        encoder.clear_buffer(counter, 0, None);
+        rec.encoder().clear_buffer(counter, 0, None);
     }
-    {
-        let mut pass =
-            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("cast"), timestamp_writes: None });
-        pass.set_pipeline(pipeline);
-        for (k, c) in chunks.iter().enumerate() {
-            let range = |buffer, offset, size| {
-                wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset, size: wgpu::BufferSize::new(size) })
-            };
-            let mut entries = vec![
-                wgpu::BindGroupEntry { binding: 0, resource: range(b.src, c.src_offset, c.src_size) },
-                wgpu::BindGroupEntry { binding: 1, resource: range(b.dst, c.dst_offset, c.dst_size) },
-                wgpu::BindGroupEntry { binding: 2, resource: range(b.params, k as u64 * PARAMS_STRIDE, 16) },
-            ];
-            if let Some(counter) = b.counter {
-                entries.push(wgpu::BindGroupEntry { binding: 3, resource: counter.as_entire_binding() });
-            }
-            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("cast chunk"),
-                layout: &layout,
-                entries: &entries,
-            });
-            pass.set_bind_group(0, &group, &[]);
-            pass.dispatch_workgroups(c.groups.0, c.groups.1, 1);
+    for (k, c) in chunks.iter().enumerate() {
+        let params = rec.params(&[c.n, c.groups.0 * WORKGROUP_SIZE, k as u32, 0])?;
+        let range = |buffer, offset, size| {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset, size: wgpu::BufferSize::new(size) })
+        };
+        let mut bindings =
+            vec![range(b.src, c.src_offset, c.src_size), range(b.dst, c.dst_offset, c.dst_size), params.binding()];
+        if let Some(counter) = b.counter {
+            bindings.push(counter.as_entire_binding());
         }
+        rec.dispatch(pipeline, &bindings, c.groups);
     }
-    encoder
+    Ok(())
 }
 
 #[cfg(test)]

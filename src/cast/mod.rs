@@ -77,6 +77,8 @@ mod kernel;
 mod throughput;
 mod wgsl;
 
+pub(crate) use wgsl::CastVariant;
+
 pub use host::{cast_bits, cast_is_lossy};
 
 use crate::{Array, DType, Device, DeviceTensor, Error, Result};
@@ -108,7 +110,7 @@ impl DeviceTensor {
     ///
     /// A same-dtype cast is a bit copy into a new buffer, never an alias.
     ///
-    /// ```no_run
+    /// ```
     /// use wgpu_tensor::{Array, DType, Device};
     /// let device = Device::new()?;
     /// let t = device.upload(&Array::from(vec![i64::MAX, (1 << 24) + 1, -1]))?;
@@ -127,7 +129,7 @@ impl DeviceTensor {
     /// Casts to `to` on the device, with `policy` for out-of-range integer → integer values (the policy changes
     /// nothing else; see [`CastPolicy`]).
     ///
-    /// ```no_run
+    /// ```
     /// use wgpu_tensor::{Array, CastPolicy, DType, Device};
     /// let device = Device::new()?;
     /// let t = device.upload(&Array::from(vec![-1i32, 300]))?;
@@ -145,7 +147,7 @@ impl DeviceTensor {
     /// NaN into an integer, …; see [lossy elements](crate::cast#lossy-elements)). The lossy elements are counted on
     /// the device with atomics; this call waits for the count.
     ///
-    /// ```no_run
+    /// ```
     /// use wgpu_tensor::{Array, DType, Device, Error};
     /// let device = Device::new()?;
     /// let t = device.upload(&Array::from(vec![0.5f64, 0.1, 3.0]))?;
@@ -168,7 +170,7 @@ impl Device {
     /// Uploads `array`'s bytes unchanged and casts them to `to` on the device (one copy of the source's bytes
     /// crosses to the device; the conversion runs there, exactly as [`DeviceTensor::cast`]).
     ///
-    /// ```no_run
+    /// ```
     /// use wgpu_tensor::{Array, DType, Device};
     /// let device = Device::new()?;
     /// let t = device.upload_as(&Array::from(vec![1u8, 2, 255]), DType::F32)?;

@@ -9,24 +9,44 @@
 use std::time::Instant;
 
 use super::CastPolicy;
-use super::kernel::{Buffers, encode, plan};
+use super::kernel::{Buffers, plan, record};
 use super::wgsl::{CastVariant, WORKGROUP_SIZE};
-use crate::kernels::compose;
+use crate::kernels::{KernelKey, Pipeline, compose};
 use crate::{DType, Device};
 
 const ROOF: &str = include_str!("../../shaders/bench_roof.wgsl");
 const N: u64 = 16 << 20;
 
-fn best_of(device: &Device, runs: usize, mut f: impl FnMut() -> wgpu::CommandEncoder) -> f64 {
+/// The best time of `runs` records of `f` on the stream, each submitted and waited for.
+fn best_of(device: &Device, runs: usize, f: impl Fn(&mut crate::device::Recorder<'_>) -> crate::Result<()>) -> f64 {
     (0..runs)
         .map(|_| {
-            let encoder = f();
+            device.synchronize().expect("synchronize");
             let t = Instant::now();
-            let index = device.submit(encoder);
-            device.wait(Some(index)).expect("wait");
+            device.record("bench", &f).expect("record");
+            device.synchronize().expect("synchronize");
             t.elapsed().as_secs_f64()
         })
         .fold(f64::MAX, f64::min)
+}
+
+/// A pipeline built outside the cache (the roof kernels are not crate kernels).
+fn raw_pipeline(device: &Device, wgsl: &str) -> Pipeline {
+    let d = device.wgpu_device();
+    let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("roof"),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+    });
+    let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some("roof"),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let layout = pipeline.get_bind_group_layout(0);
+    Pipeline { pipeline, layout }
 }
 
 #[test]
@@ -47,11 +67,9 @@ fn kernel_vs_roof_throughput() {
         let usage = wgpu::BufferUsages::STORAGE;
         let src = device.create_buffer("src", N * from.size_in_bytes() as u64, usage, false).unwrap();
         let dst = device.create_buffer("dst", N * to.size_in_bytes() as u64, usage, false).unwrap();
-        let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-        let params = device.create_buffer("params", 256, uniform, false).unwrap();
         let chunks = plan(&variant, N, src.size(), dst.size(), device.limits());
         assert_eq!(chunks.len(), 1, "16M elements fit one binding");
-        let cast = device.pipeline(&variant.key(), || variant.wgsl()).unwrap();
+        let cast = device.pipeline(KernelKey::Cast(variant), || variant.wgsl()).unwrap();
         let per_unit = variant.per_unit().to_string();
         let roof_wgsl = compose(
             ROOF,
@@ -63,11 +81,10 @@ fn kernel_vs_roof_throughput() {
                 ("body", body),
             ],
         );
-        let roof = device.pipeline(&format!("roof:{from}:{to}"), || roof_wgsl).unwrap();
-        let b = Buffers { src: &src, dst: &dst, params: &params, counter: None };
-        let (d, q) = (device.wgpu_device(), device.wgpu_queue());
-        let t_cast = best_of(&device, 8, || encode(d, q, &cast, &chunks, &b));
-        let t_roof = best_of(&device, 8, || encode(d, q, &roof, &chunks, &b));
+        let roof = raw_pipeline(&device, &roof_wgsl);
+        let b = Buffers { src: &src, dst: &dst, counter: None };
+        let t_cast = best_of(&device, 8, |rec| record(rec, &cast, &chunks, &b));
+        let t_roof = best_of(&device, 8, |rec| record(rec, &roof, &chunks, &b));
         let (c, r) = (N as f64 / t_cast / 1e6, N as f64 / t_roof / 1e6);
         println!("{:<12} {c:>14.1} {r:>14.1} {:>7.2}", format!("{from}->{to}"), c / r);
     }

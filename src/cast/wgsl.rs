@@ -35,11 +35,6 @@ impl CastVariant {
         CastVariant { from, to, policy, checked }
     }
 
-    /// The pipeline-cache key.
-    pub(crate) fn key(&self) -> String {
-        format!("cast:{}:{}:{:?}:{}", self.from, self.to, self.policy, if self.checked { "checked" } else { "plain" })
-    }
-
     /// Output elements written by one invocation (one word of 8/16-bit outputs, else one element).
     pub(crate) fn per_unit(&self) -> u32 {
         per_unit(self.to)
@@ -165,10 +160,10 @@ mod tests {
                     for checked in [false, true] {
                         let v = CastVariant::new(from, to, policy, checked);
                         let src = v.wgsl();
-                        assert!(!src.contains("{{") && !src.contains("}}"), "{}: a placeholder survived", v.key());
-                        assert!(src.contains("fn main("), "{}", v.key());
-                        assert_eq!(src.contains("lossy_count"), checked, "{}", v.key());
-                        keys.insert(v.key());
+                        assert!(!src.contains("{{") && !src.contains("}}"), "{v:?}: a placeholder survived");
+                        assert!(src.contains("fn main("), "{v:?}");
+                        assert_eq!(src.contains("lossy_count"), checked, "{v:?}");
+                        keys.insert(v);
                     }
                 }
             }
@@ -187,8 +182,8 @@ mod tests {
                 for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
                     for checked in [false, true] {
                         let v = CastVariant::new(from, to, policy, checked);
-                        if let Err(e) = device.pipeline(&v.key(), || v.wgsl()) {
-                            panic!("{}: {e}", v.key());
+                        if let Err(e) = device.pipeline(crate::kernels::KernelKey::Cast(v), || v.wgsl()) {
+                            panic!("{v:?}: {e}");
                         }
                     }
                 }

@@ -1,50 +1,10 @@
-//! Compute kernels: the per-device pipeline cache, WGSL composition and dispatch geometry. Each kernel family has
-//! its own launcher module (the casts live in [`crate::cast`]).
+//! Compute kernels: the per-device pipeline cache ([`cache`]), WGSL composition and dispatch geometry. Each kernel
+//! family has its own launcher module (`crate::ops::copy`, `crate::cast`); all of them record through the device's
+//! stream ([`Device::record`](crate::Device)), the one place bind groups are made.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+mod cache;
 
-use crate::{Error, Result};
-
-/// Compiled compute pipelines of one device, keyed by kernel, dtypes and variant (a string such as
-/// `"cast/i64/f32/wrap"`). Lookups take a read lock; a miss compiles outside any lock, so one slow compile never
-/// blocks other kernels, and a race between two compiles of one key keeps the first.
-#[derive(Default)]
-pub(crate) struct PipelineCache {
-    pipelines: RwLock<HashMap<String, Arc<wgpu::ComputePipeline>>>,
-}
-
-impl PipelineCache {
-    pub(crate) fn get_or_build(
-        &self,
-        device: &wgpu::Device,
-        key: &str,
-        make_wgsl: impl FnOnce() -> String,
-    ) -> Result<Arc<wgpu::ComputePipeline>> {
-        if let Some(p) = self.pipelines.read().unwrap_or_else(|p| p.into_inner()).get(key) {
-            return Ok(p.clone());
-        }
-        let wgsl = make_wgsl();
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(key),
-            source: wgpu::ShaderSource::Wgsl(wgsl.into()),
-        });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(key),
-            layout: None,
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(Error::Gpu(format!("pipeline {key}: {e}")));
-        }
-        let mut map = self.pipelines.write().unwrap_or_else(|p| p.into_inner());
-        Ok(map.entry(key.to_string()).or_insert_with(|| Arc::new(pipeline)).clone())
-    }
-}
+pub(crate) use cache::{KernelKey, Pipeline, PipelineCache};
 
 /// Composes a WGSL module: `template` with every `{{name}}` token replaced by its part.
 ///

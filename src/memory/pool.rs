@@ -1,5 +1,5 @@
-//! Buffer pools: idle device, staging and readback buffers kept by size class and usage, so steady-state transfers
-//! reuse warm memory instead of allocating (fresh allocations pay page faults and zero-fill).
+//! The buffer pool: idle device, staging and readback buffers kept by size class and usage, so steady-state
+//! transfers and kernels reuse warm memory instead of allocating (fresh allocations pay page faults and zero-fill).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -164,9 +164,21 @@ impl Device {
         Ok(Pooled { buffer, fresh: true })
     }
 
-    /// Returns an unmapped buffer to the pool (work already submitted on it still completes first).
+    /// Returns a buffer to the pool. Work recorded or submitted on it stays ordered before any later use, which is
+    /// recorded after it on the same stream. A buffer still mapped (or with a map pending) is unmapped first, so
+    /// the pool never hands out a mapped buffer.
     pub(crate) fn recycle(&self, buffer: wgpu::Buffer) {
+        self.unmap_quietly(&buffer);
         self.pool().give(buffer);
+    }
+
+    /// Unmaps a host-mappable buffer if it is mapped or has a map pending (which cancels it); a no-op otherwise.
+    /// wgpu 30 exposes no map state, so the "not mapped" error of an idle buffer is caught in a scope and dropped.
+    pub(crate) fn unmap_quietly(&self, buffer: &wgpu::Buffer) {
+        let mappable = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::MAP_WRITE;
+        if buffer.usage().intersects(mappable) {
+            let _not_mapped = crate::device::scoped(self.wgpu_device(), "unmap", 0, || buffer.unmap());
+        }
     }
 
     /// What the buffer pool holds and how often it served requests (see [`PoolStats`]).

@@ -1,12 +1,26 @@
-//! [`Device`]: an opened wgpu adapter with its queue, limits, native extensions, pipeline cache and error capture.
+//! [`Device`]: an opened wgpu adapter with its queue, limits, native extensions, pipeline cache, buffer pool,
+//! stream (batched command recording) and poller (completes buffer maps without spinning).
+
+pub(crate) mod adapter;
+mod info;
+mod poller;
+pub(crate) mod scope;
+mod stream;
+mod sync;
 
 use std::sync::{Arc, Mutex};
 
-use crate::device_info::NATIVE_FEATURES;
-use crate::kernels::PipelineCache;
+use crate::kernels::{KernelKey, Pipeline, PipelineCache};
 use crate::memory::BufferPool;
 use crate::transfer::TransferPath;
-use crate::{DeviceInfo, Error, Result, adapter};
+use crate::{Error, Result};
+use info::NATIVE_FEATURES;
+
+pub use info::DeviceInfo;
+pub(crate) use poller::{MapFuture, Poller};
+pub(crate) use scope::scoped;
+pub(crate) use stream::{Recorder, Stream};
+pub(crate) use sync::{AsyncMutex, MapGate};
 
 /// How [`Device::with_options`] chooses and opens an adapter.
 ///
@@ -68,12 +82,10 @@ pub(crate) struct NativeExtensions {
     pub f64: bool,
 }
 
-/// Errors that wgpu reported outside an error scope, and whether the device was lost; checked after each operation.
+/// Errors that wgpu reported outside any error scope: the crate runs all its own calls inside scopes, so these
+/// come from the user's raw wgpu calls on [`Device::wgpu_device`]; they never fail the crate's operations.
 #[derive(Default)]
-struct ErrorLog {
-    uncaptured: Mutex<Vec<String>>,
-    lost: Mutex<Option<String>>,
-}
+struct UncapturedLog(Mutex<Vec<String>>);
 
 pub(crate) struct DeviceInner {
     device: wgpu::Device,
@@ -82,10 +94,14 @@ pub(crate) struct DeviceInner {
     limits: wgpu::Limits,
     native: NativeExtensions,
     pipelines: PipelineCache,
-    errors: Arc<ErrorLog>,
+    uncaptured: Arc<UncapturedLog>,
     pool: BufferPool,
+    stream: Stream,
+    map_gate: MapGate,
     path: TransferPath,
     staging_chunk: u64,
+    // Last: its drop stops the poller thread.
+    poller: Poller,
 }
 
 /// A GPU (or software adapter) opened for tensors: the place [`DeviceTensor`](crate::DeviceTensor)s live.
@@ -166,15 +182,18 @@ impl Device {
             .await
             .map_err(|e| Error::RequestDevice { adapter: adapter_info.name.clone(), reason: e.to_string() })?;
 
-        let errors = Arc::new(ErrorLog::default());
-        let log = errors.clone();
+        let uncaptured = Arc::new(UncapturedLog::default());
+        let log = uncaptured.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-            log.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).push(e.to_string());
+            const KEPT: usize = 64;
+            let mut log = log.0.lock().unwrap_or_else(|p| p.into_inner());
+            if log.len() < KEPT {
+                log.push(e.to_string());
+            }
         }));
-        let log = errors.clone();
-        device.set_device_lost_callback(move |reason, message| {
-            *log.lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{reason:?}: {message}"));
-        });
+        let poller = Poller::start(device.clone());
+        let notify_lost = poller.lost_notifier();
+        device.set_device_lost_callback(move |reason, message| notify_lost(format!("{reason:?}: {message}")));
 
         let native = NativeExtensions {
             mappable_primary_buffers: features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
@@ -183,6 +202,16 @@ impl Device {
             f64: features.contains(wgpu::Features::SHADER_F64),
         };
         let info = DeviceInfo::new(&adapter_info, &limits, features);
+        let staging_chunk = match options.staging_chunk_bytes {
+            0 => return Err(Error::InvalidOption("staging_chunk_bytes must be at least 4".into())),
+            n if n > limits.max_buffer_size => {
+                return Err(Error::InvalidOption(format!(
+                    "staging_chunk_bytes {n} exceeds the device's max_buffer_size {}",
+                    limits.max_buffer_size
+                )));
+            }
+            n => n.next_multiple_of(4),
+        };
         let path = match options.transfer_path {
             TransferPath::Auto if native.mappable_primary_buffers && info.uma => TransferPath::MappedStorage,
             TransferPath::Auto => TransferPath::Staging,
@@ -203,10 +232,13 @@ impl Device {
                 limits,
                 native,
                 pipelines: PipelineCache::default(),
-                errors,
+                uncaptured,
                 pool: BufferPool::new(options.pool_cap_bytes),
+                stream: Stream::default(),
+                map_gate: MapGate::default(),
                 path,
-                staging_chunk: options.staging_chunk_bytes.max(4).next_multiple_of(4),
+                staging_chunk,
+                poller,
             }),
         })
     }
@@ -254,13 +286,27 @@ impl Device {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Returns an error if the device was lost or wgpu reported an error outside an error scope since the last check.
-    pub(crate) fn check(&self) -> Result<()> {
-        if let Some(reason) = self.inner.errors.lost.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-            return Err(Error::DeviceLost(reason));
+    pub(crate) fn stream(&self) -> &Stream {
+        &self.inner.stream
+    }
+
+    pub(crate) fn map_gate(&self) -> &MapGate {
+        &self.inner.map_gate
+    }
+
+    /// [`Error::DeviceLost`] once wgpu reported the device lost.
+    pub(crate) fn check_lost(&self) -> Result<()> {
+        match self.inner.poller.lost() {
+            Some(reason) => Err(Error::DeviceLost(reason)),
+            None => Ok(()),
         }
-        let mut uncaptured = self.inner.errors.uncaptured.lock().unwrap_or_else(|p| p.into_inner());
-        if uncaptured.is_empty() { Ok(()) } else { Err(Error::Gpu(std::mem::take(&mut *uncaptured).join("; "))) }
+    }
+
+    /// The errors wgpu reported outside any error scope since the last call (at most 64 are kept): these come from
+    /// your own raw wgpu calls on [`wgpu_device`](Self::wgpu_device), since every call this crate makes runs
+    /// inside an error scope and reports its errors to the operation that caused them.
+    pub fn take_uncaptured_errors(&self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.uncaptured.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Creates a buffer, turning over-limit sizes, out-of-memory and validation failures into errors.
@@ -277,27 +323,16 @@ impl Device {
         if size > max {
             return Err(Error::TooLarge { what: label.to_string(), bytes: size, max_buffer_size: max });
         }
+        self.check_lost()?;
         let device = &self.inner.device;
-        let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let buffer =
-            device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation });
-        let validation = pollster::block_on(validation.pop());
-        let oom = pollster::block_on(oom.pop());
-        if let Some(e) = oom {
-            log_debug(&e);
-            return Err(Error::OutOfMemory { bytes: size });
-        }
-        if let Some(e) = validation {
-            return Err(Error::Gpu(e.to_string()));
-        }
-        self.check()?;
-        Ok(buffer)
+        scoped(device, label, size, || {
+            device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation })
+        })
     }
 
-    /// Submits `encoder` and returns its submission index.
-    pub(crate) fn submit(&self, encoder: wgpu::CommandEncoder) -> wgpu::SubmissionIndex {
-        self.inner.queue.submit(Some(encoder.finish()))
+    /// Submits `encoder` now, outside the stream (after [`Device::flush`], so it is ordered after recorded work).
+    pub(crate) fn submit_now(&self, op: &str, encoder: wgpu::CommandEncoder) -> Result<wgpu::SubmissionIndex> {
+        scoped(&self.inner.device, op, 0, || self.inner.queue.submit(Some(encoder.finish())))
     }
 
     /// Blocks until `submission` (or, with `None`, everything submitted so far) has finished and its callbacks ran.
@@ -306,31 +341,19 @@ impl Device {
             .device
             .poll(wgpu::PollType::Wait { submission_index: submission, timeout: None })
             .map_err(|e| Error::DeviceLost(e.to_string()))?;
-        self.check()
+        self.check_lost()
     }
 
-    /// Runs `f` (which records and submits work) inside a validation error scope; an error becomes [`Error::Gpu`].
-    pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
-        let validation = self.inner.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let value = f();
-        if let Some(e) = pollster::block_on(validation.pop()) {
-            return Err(Error::Gpu(e.to_string()));
-        }
-        self.check()?;
-        Ok(value)
+    /// Requests a map of `buffer`; the future is completed by the device's poller thread.
+    pub(crate) fn map_buffer(&self, buffer: &wgpu::Buffer, mode: wgpu::MapMode) -> MapFuture {
+        poller::map_buffer(&self.inner.poller, buffer, mode)
     }
 
     /// The cached compute pipeline for `key`, compiled from `make_wgsl()` (entry point `main`) on first use.
     ///
     /// # Errors
     /// [`Error::Gpu`] when the shader or pipeline fails validation.
-    pub(crate) fn pipeline(&self, key: &str, make_wgsl: impl FnOnce() -> String) -> Result<Arc<wgpu::ComputePipeline>> {
+    pub(crate) fn pipeline(&self, key: KernelKey, make_wgsl: impl FnOnce() -> String) -> Result<Arc<Pipeline>> {
         self.inner.pipelines.get_or_build(&self.inner.device, key, make_wgsl)
-    }
-}
-
-fn log_debug(e: &wgpu::Error) {
-    if std::env::var_os("WGPU_TENSOR_DEBUG").is_some() {
-        eprintln!("wgpu-tensor: {e}");
     }
 }

@@ -1,0 +1,5 @@
+//! Operations that compute on the device, one file per family. Each validates its inputs, works out the output
+//! layout, allocates from the pool and records on the device's stream.
+
+pub(crate) mod copy;
+mod join;
