@@ -26,7 +26,7 @@ struct Params {
     pad1: u32,
     pad2: u32,
     // dims[ndim], then dst strides[ndim], then src strides[ndim] (i32 bits).
-    meta: array<u32>,
+    dims_strides: array<u32>,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
@@ -51,15 +51,15 @@ fn source_of(e: u32) -> vec3<u32> {
     var others_zero = true;
     var bad_index = false;
     for (var d = 0u; d < n; d++) {
-        let dst_stride = params.meta[n + d];
+        let dst_stride = params.dims_strides[n + d];
         let i = rel / dst_stride;
         rel = rel % dst_stride;
-        if i >= params.meta[d] {
+        if i >= params.dims_strides[d] {
             return vec3<u32>(0u);
         }
         var k = i;
         {{gather_index}}
-        at += i32(k) * bitcast<i32>(params.meta[2u * n + d]);
+        at += i32(k) * bitcast<i32>(params.dims_strides[2u * n + d]);
     }
     if rel != 0u {
         return vec3<u32>(0u);

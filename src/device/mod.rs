@@ -328,11 +328,13 @@ impl Device {
         scoped(device, label, size, || {
             device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation })
         })
+        .map_err(|e| self.explain(e))
     }
 
     /// Submits `encoder` now, outside the stream (after [`Device::flush`], so it is ordered after recorded work).
     pub(crate) fn submit_now(&self, op: &str, encoder: wgpu::CommandEncoder) -> Result<wgpu::SubmissionIndex> {
         scoped(&self.inner.device, op, 0, || self.inner.queue.submit(Some(encoder.finish())))
+            .map_err(|e| self.explain(e))
     }
 
     /// Blocks until `submission` (or, with `None`, everything submitted so far) has finished and its callbacks ran.
@@ -344,9 +346,25 @@ impl Device {
         self.check_lost()
     }
 
-    /// Requests a map of `buffer`; the future is completed by the device's poller thread.
-    pub(crate) fn map_buffer(&self, buffer: &wgpu::Buffer, mode: wgpu::MapMode) -> MapFuture {
-        poller::map_buffer(&self.inner.poller, buffer, mode)
+    /// Maps the whole of `buffer`; the device's poller thread completes the map, so awaiting costs no CPU.
+    pub(crate) async fn map_buffer(&self, buffer: &wgpu::Buffer, mode: wgpu::MapMode) -> Result<()> {
+        let map: MapFuture = poller::map_buffer(&self.inner.poller, buffer, mode);
+        map.await.map_err(|e| self.explain(e))
+    }
+
+    /// A failure of a wgpu call, or [`Error::DeviceLost`] when the device turns out to be lost: wgpu reports a
+    /// destroyed device once its queue drains, so wait for that once before blaming the call (error path only).
+    pub(crate) fn explain(&self, e: Error) -> Error {
+        match e {
+            Error::Gpu(_) | Error::BufferMap(_) => {
+                let _ = self.inner.device.poll(wgpu::PollType::wait_indefinitely());
+                match self.inner.poller.lost() {
+                    Some(reason) => Error::DeviceLost(reason),
+                    None => e,
+                }
+            }
+            e => e,
+        }
     }
 
     /// The cached compute pipeline for `key`, compiled from `make_wgsl()` (entry point `main`) on first use.

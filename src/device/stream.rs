@@ -180,7 +180,9 @@ impl Device {
         let value = crate::device::scope::scoped(self.wgpu_device(), op, 0, || {
             let mut recorder = Recorder { device: self, state: &mut state };
             f(&mut recorder)
-        })??;
+        })
+        .and_then(|r| r)
+        .map_err(|e| self.explain(e))?;
         state.ops.push(op);
         if state.dispatches >= DISPATCHES_PER_BATCH
             && let Err(e) = flush_locked(self, &mut state)
@@ -198,7 +200,7 @@ impl Device {
         if let Some(e) = state.deferred.take() {
             return Err(e);
         }
-        flush_locked(self, &mut state)
+        flush_locked(self, &mut state).map_err(|e| self.explain(e))
     }
 
     /// Submissions made by the stream so far (for tests of batching).

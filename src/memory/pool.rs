@@ -31,14 +31,19 @@ const MIN_CLASS: u64 = 256;
 /// The size class that serves `size` bytes: 256 B at least, then 8 classes per power of two (at most 12.5% waste),
 /// but never above `max` (a request near the limit gets its exact, 4-byte-rounded size).
 pub(crate) fn size_class(size: u64, max: u64) -> u64 {
-    let size = size.max(4).next_multiple_of(4);
-    let class = if size <= MIN_CLASS {
-        MIN_CLASS
-    } else {
-        let step = (size.next_power_of_two() / 16).max(MIN_CLASS);
-        size.next_multiple_of(step)
+    // Near u64::MAX no class exists: return the size itself and let the allocation report TooLarge.
+    let Some(size) = size.max(4).checked_next_multiple_of(4) else {
+        return size;
     };
-    if class > max { size } else { class }
+    let class = if size <= MIN_CLASS {
+        Some(MIN_CLASS)
+    } else {
+        size.checked_next_power_of_two().and_then(|p| size.checked_next_multiple_of((p / 16).max(MIN_CLASS)))
+    };
+    match class {
+        Some(class) if class <= max => class,
+        _ => size,
+    }
 }
 
 /// Idle buffers by (usage, size class), oldest first, bounded by a byte cap.
