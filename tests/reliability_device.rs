@@ -29,7 +29,7 @@ fn paths() -> Vec<TransferPath> {
 fn kernels_and_mapped_downloads_of_one_tensor_do_not_collide() {
     for path in paths() {
         let device = device(path);
-        let host = Array::from_vec((0..1 << 16).map(|i| i as i32).collect(), [1 << 16]).unwrap();
+        let host = Array::from_vec((0..1 << 16).collect(), [1 << 16]).unwrap();
         let t = device.upload(&host).unwrap();
         std::thread::scope(|s| {
             for k in 0..4 {

@@ -19,6 +19,8 @@ use info::NATIVE_FEATURES;
 pub use info::DeviceInfo;
 pub(crate) use poller::{MapFuture, Poller};
 pub(crate) use scope::scoped;
+#[cfg(test)]
+pub(crate) use stream::DISPATCHES_PER_BATCH;
 pub(crate) use stream::{Recorder, Stream};
 pub(crate) use sync::{AsyncMutex, MapGate};
 

@@ -121,9 +121,12 @@ enum MapError {
     Map(wgpu::BufferAsyncError),
 }
 
+/// A map's result once known, and the task to wake.
+type SlotState = (Option<std::result::Result<(), MapError>>, Option<Waker>);
+
 #[derive(Default)]
 struct Slot {
-    state: Mutex<(Option<std::result::Result<(), MapError>>, Option<Waker>)>,
+    state: Mutex<SlotState>,
 }
 
 impl Slot {

@@ -13,6 +13,8 @@ pub(crate) enum KernelKey {
     Cast(crate::cast::CastVariant),
     /// The strided copy family (see `crate::ops::copy`).
     Copy(crate::ops::copy::CopyVariant),
+    /// The transposing copy of 4-byte elements (see `crate::ops::copy`).
+    Transpose,
 }
 
 /// A compiled compute pipeline with its bind group layout (group 0).

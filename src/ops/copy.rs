@@ -305,8 +305,70 @@ pub(crate) fn contiguous(storage: &Storage, layout: &Layout, dtype: DType) -> Re
         dst_offset: 0,
         gather: None,
     };
-    device.record("contiguous", |rec| record_copy(rec, device, storage.buffer(), out.buffer(), dtype, piece, None))?;
+    device.record("contiguous", |rec| {
+        if let Some(t) = Transpose::of(&piece, elem, device.limits()) {
+            return t.record(rec, device, storage.buffer(), out.buffer());
+        }
+        record_copy(rec, device, storage.buffer(), out.buffer(), dtype, piece, None)
+    })?;
     Ok((out, out_layout))
+}
+
+/// The transposing fast path (`shaders/transpose.wgsl`): a 4-byte view that merges to `[rows, cols]` with source
+/// strides `[1, ld]` (a transposed row-major matrix), small enough for one binding.
+struct Transpose {
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    offset: usize,
+}
+
+const TRANSPOSE_TEMPLATE: &str = include_str!("../../shaders/transpose.wgsl");
+
+impl Transpose {
+    fn of(piece: &Piece, elem: usize, limits: &wgpu::Limits) -> Option<Transpose> {
+        let p = piece.clone().merged();
+        if elem != 4 || p.dims.len() != 2 || p.src_strides[0] != 1 || p.src_strides[1] <= 0 {
+            return None;
+        }
+        let (rows, cols, ld) = (p.dims[0], p.dims[1], p.src_strides[1] as usize);
+        let (lo, hi) = p.span(true);
+        let fits = |words: usize| (words as u64 * 4) < limits.max_storage_buffer_binding_size.min(1 << 31);
+        (lo == p.src_offset && fits(hi + 1) && fits(rows * cols)).then_some(Transpose {
+            rows,
+            cols,
+            ld,
+            offset: p.src_offset,
+        })
+    }
+
+    fn record(&self, rec: &mut Recorder<'_>, device: &Device, src: &wgpu::Buffer, dst: &wgpu::Buffer) -> Result<()> {
+        let pipeline = device.pipeline(KernelKey::Transpose, || TRANSPOSE_TEMPLATE.to_string())?;
+        let row_blocks = self.rows.div_ceil(4);
+        let blocks = (row_blocks * self.cols.div_ceil(4)) as u32;
+        let groups = grid_2d(blocks.div_ceil(WORKGROUP_SIZE), device.limits().max_compute_workgroups_per_dimension);
+        let words = [
+            self.rows as u32,
+            self.cols as u32,
+            self.offset as u32,
+            self.ld as u32,
+            row_blocks as u32,
+            groups.0 * WORKGROUP_SIZE,
+            0,
+            0,
+        ];
+        let params = rec.params(&words)?;
+        fn range(buffer: &wgpu::Buffer, words: usize) -> wgpu::BindingResource<'_> {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer,
+                offset: 0,
+                size: wgpu::BufferSize::new((words as u64 * 4).min(buffer.size())),
+            })
+        }
+        let src_words = self.offset + (self.rows - 1) + (self.cols - 1) * self.ld + 1;
+        rec.dispatch(&pipeline, &[range(src, src_words), range(dst, self.rows * self.cols), params.binding()], groups);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -335,6 +397,35 @@ mod tests {
                 assert!((hi - lo + 1) * 4 + 512 <= 128 << 20);
             }
         }
+    }
+
+    #[test]
+    fn every_variant_compiles_on_the_device() {
+        let device = Device::new().unwrap_or_else(|e| panic!("no adapter: {e}"));
+        for elem_bytes in [1, 2, 4, 8] {
+            for gather in [false, true] {
+                let v = CopyVariant { elem_bytes, gather };
+                let wgsl = v.wgsl();
+                assert!(!wgsl.contains("{{"), "{v:?}");
+                device.pipeline(KernelKey::Copy(v), || wgsl).unwrap_or_else(|e| panic!("{v:?}: {e}"));
+            }
+        }
+        device.pipeline(KernelKey::Transpose, || TRANSPOSE_TEMPLATE.to_string()).unwrap();
+    }
+
+    #[test]
+    fn a_chain_of_small_ops_costs_few_submits() {
+        let device = Device::new().unwrap_or_else(|e| panic!("no adapter: {e}"));
+        let x = device.upload(&crate::Array::from_vec((0..1024).map(|i| i as f32).collect(), [32, 32]).unwrap());
+        let mut x = x.unwrap();
+        device.synchronize().unwrap();
+        let before = device.stream_submissions();
+        for _ in 0..1000 {
+            x = x.transpose(0, 1).unwrap().contiguous().unwrap();
+        }
+        let submits = device.stream_submissions() - before;
+        assert!(submits <= 1000 / crate::device::DISPATCHES_PER_BATCH as u64 + 1, "{submits} submits");
+        assert_eq!(x.download().unwrap().to_vec::<f32>().unwrap()[1], 1.0);
     }
 
     #[test]
