@@ -3,12 +3,11 @@
 //! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes one output unit (see
 //! `shaders/cast.wgsl`), so the work per invocation is small and bounded (no grid-stride loops).
 
-use std::sync::Arc;
-
 use crate::device::Recorder;
 use crate::kernels::{KernelKey, Pipeline, grid_2d};
+use crate::memory::Storage;
 use crate::transfer::alloc_storage;
-use crate::{DType, DeviceTensor, Layout, Result};
+use crate::{DType, Result};
 
 use super::CastPolicy;
 use super::wgsl::{CastVariant, WORKGROUP_SIZE};
@@ -62,31 +61,30 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
     chunks
 }
 
-/// Casts `src` to `to` on its device into a new tensor; for a checked cast also returns the number of lossy
-/// elements, counted on the device (one atomic counter per chunk, summed here as u64). A source that is not
-/// contiguous from element 0 is packed first by the strided copy (the chunks bind aligned sub-ranges).
+/// Casts the `n` elements of `src` (contiguous from element 0) from `from` to `to` into new storage; for a checked
+/// cast also returns the number of lossy elements, counted on the device (one atomic counter per chunk, summed
+/// here as u64).
 ///
 /// # Errors
 /// Allocation failures ([`Error::TooLarge`](crate::Error::TooLarge), [`Error::OutOfMemory`](crate::Error::OutOfMemory))
 /// and wgpu validation errors ([`Error::Gpu`](crate::Error::Gpu)).
-pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: bool) -> Result<(DeviceTensor, u64)> {
-    if src.dtype() == to {
-        // A bit-exact copy into a new buffer (a same-dtype cast never aliases its source).
-        return Ok((src.copy()?, 0));
-    }
-    let src = if src.is_contiguous() && src.offset() == 0 { src.clone() } else { src.copy()? };
+pub(crate) fn cast(
+    src: &Storage,
+    n: usize,
+    from: DType,
+    to: DType,
+    policy: CastPolicy,
+    checked: bool,
+) -> Result<(Storage, u64)> {
     let device = src.device();
-    let shape = src.layout().shape().clone();
-    let (n, bytes) = shape.checked_size(to)?;
+    let bytes = n.checked_mul(to.size_in_bytes()).ok_or(crate::Error::ShapeOverflow { shape: vec![n], dtype: to })?;
     let out = alloc_storage(device, "cast", bytes)?;
-    let out_layout = Layout::contiguous(shape);
-    let n = n as u64;
     if n == 0 {
-        return Ok((DeviceTensor::from_storage(Arc::new(out), out_layout, to), 0));
+        return Ok((out, 0));
     }
-    let variant = CastVariant::new(src.dtype(), to, policy, checked);
+    let variant = CastVariant::new(from, to, policy, checked);
     let pipeline = device.pipeline(KernelKey::Cast(variant), || variant.wgsl())?;
-    let chunks = plan(&variant, n, src.buffer().size(), out.buffer().size(), device.limits());
+    let chunks = plan(&variant, n as u64, src.buffer().size(), out.buffer().size(), device.limits());
     let counter = if checked {
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
         let buffer = device.pooled_buffer("cast lossy counters", 4 * chunks.len() as u64, usage, false)?.buffer;
@@ -103,7 +101,7 @@ pub(crate) fn cast(src: &DeviceTensor, to: DType, policy: CastPolicy, checked: b
         }
         None => 0,
     };
-    Ok((DeviceTensor::from_storage(Arc::new(out), out_layout, to), changed))
+    Ok((out, changed))
 }
 
 /// The buffers of one cast.

@@ -72,7 +72,7 @@
 //! (`max_storage_buffer_binding_size`) is cast in chunks bound at aligned offsets, each on a 2-D grid.
 
 mod host;
-mod kernel;
+pub(crate) mod kernel;
 #[cfg(test)]
 mod throughput;
 mod wgsl;
@@ -80,8 +80,6 @@ mod wgsl;
 pub(crate) use wgsl::CastVariant;
 
 pub use host::{cast_bits, cast_is_lossy};
-
-use crate::{Array, DType, Device, DeviceTensor, Error, Result};
 
 /// How an integer → integer cast treats a value outside the target's range.
 ///
@@ -102,85 +100,4 @@ pub enum CastPolicy {
     Wrap,
     /// Clamp to the target's range (`-1i32` → `0u8`, `300i32` → `255u8`).
     Saturate,
-}
-
-impl DeviceTensor {
-    /// Casts to `to` on the device into a new tensor, exactly (see the [rules](crate::cast)); integer → integer
-    /// wraps like Rust `as`. The kernel is queued; the result is ready for any later use on this device.
-    ///
-    /// A same-dtype cast is a bit copy into a new buffer, never an alias.
-    ///
-    /// ```
-    /// use wgpu_tensor::{Array, DType, Device};
-    /// let device = Device::new()?;
-    /// let t = device.upload(&Array::from(vec![i64::MAX, (1 << 24) + 1, -1]))?;
-    /// let f = t.cast(DType::F32)?.download()?;
-    /// assert_eq!(f.to_vec::<f32>()?, [i64::MAX as f32, 16_777_216.0, -1.0]);
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::TooLarge`] or [`Error::OutOfMemory`] when the output cannot be allocated; [`Error::Gpu`] for a wgpu
-    /// validation error (a bug: please report it); [`Error::DeviceLost`] when the device is gone.
-    pub fn cast(&self, to: DType) -> Result<DeviceTensor> {
-        self.cast_with(to, CastPolicy::Wrap)
-    }
-
-    /// Casts to `to` on the device, with `policy` for out-of-range integer → integer values (the policy changes
-    /// nothing else; see [`CastPolicy`]).
-    ///
-    /// ```
-    /// use wgpu_tensor::{Array, CastPolicy, DType, Device};
-    /// let device = Device::new()?;
-    /// let t = device.upload(&Array::from(vec![-1i32, 300]))?;
-    /// assert_eq!(t.cast_with(DType::U8, CastPolicy::Saturate)?.download()?.to_vec::<u8>()?, [0, 255]);
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`DeviceTensor::cast`].
-    pub fn cast_with(&self, to: DType, policy: CastPolicy) -> Result<DeviceTensor> {
-        kernel::cast(self, to, policy, false).map(|(t, _)| t)
-    }
-
-    /// Casts to `to` on the device, or fails when any element's value would change (out of range, rounded,
-    /// NaN into an integer, …; see [lossy elements](crate::cast#lossy-elements)). The lossy elements are counted on
-    /// the device with atomics; this call waits for the count.
-    ///
-    /// ```
-    /// use wgpu_tensor::{Array, DType, Device, Error};
-    /// let device = Device::new()?;
-    /// let t = device.upload(&Array::from(vec![0.5f64, 0.1, 3.0]))?;
-    /// assert!(matches!(t.cast_checked(DType::F32), Err(Error::LossyCast { changed: 1, total: 3, .. })));
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::LossyCast`] with the number of changed elements; otherwise as [`DeviceTensor::cast`].
-    pub fn cast_checked(&self, to: DType) -> Result<DeviceTensor> {
-        let (out, changed) = kernel::cast(self, to, CastPolicy::Wrap, true)?;
-        if changed > 0 {
-            return Err(Error::LossyCast { from: self.dtype(), to, changed, total: self.len() as u64 });
-        }
-        Ok(out)
-    }
-}
-
-impl Device {
-    /// Uploads `array`'s bytes unchanged and casts them to `to` on the device (one copy of the source's bytes
-    /// crosses to the device; the conversion runs there, exactly as [`DeviceTensor::cast`]).
-    ///
-    /// ```
-    /// use wgpu_tensor::{Array, DType, Device};
-    /// let device = Device::new()?;
-    /// let t = device.upload_as(&Array::from(vec![1u8, 2, 255]), DType::F32)?;
-    /// assert_eq!(t.download()?.to_vec::<f32>()?, [1.0, 2.0, 255.0]);
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`Device::upload`] and [`DeviceTensor::cast`].
-    pub fn upload_as(&self, array: &Array, to: DType) -> Result<DeviceTensor> {
-        self.upload(array)?.cast(to)
-    }
 }

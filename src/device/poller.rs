@@ -35,9 +35,11 @@ struct State {
     slots: Vec<Weak<Slot>>,
 }
 
-/// The handle a device keeps; dropping it stops the thread.
+/// The handle a device keeps; dropping it stops the thread and joins it (so no thread is inside the driver when
+/// the device, or the process, goes away).
 pub(crate) struct Poller {
     shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Poller {
@@ -47,11 +49,15 @@ impl Poller {
         let thread_shared = shared.clone();
         let spawned =
             std::thread::Builder::new().name("wgpu-tensor poller".into()).spawn(move || run(&device, &thread_shared));
-        if let Err(e) = spawned {
-            // Without a thread, maps would never complete: report it as a lost device rather than hang.
-            lock(&shared.state).lost = Some(format!("cannot start the poller thread: {e}"));
-        }
-        Poller { shared }
+        let thread = match spawned {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                // Without a thread, maps would never complete: report it as a lost device rather than hang.
+                lock(&shared.state).lost = Some(format!("cannot start the poller thread: {e}"));
+                None
+            }
+        };
+        Poller { shared, thread }
     }
 
     /// Why the device was lost, if the poller saw it.
@@ -73,6 +79,11 @@ impl Drop for Poller {
     fn drop(&mut self) {
         lock(&self.shared.state).shutdown = true;
         self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
     }
 }
 

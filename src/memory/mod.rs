@@ -7,4 +7,4 @@ mod storage;
 
 pub(crate) use pool::BufferPool;
 pub use pool::PoolStats;
-pub(crate) use storage::Storage;
+pub(crate) use storage::{Storage, TENSOR_USAGE};

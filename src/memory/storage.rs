@@ -11,6 +11,11 @@
 
 use crate::Device;
 
+/// The usages of every tensor's buffer: bound as storage by kernels, copied to and from by transfers (the
+/// mapped-storage path adds MAP_READ | MAP_WRITE).
+pub(crate) const TENSOR_USAGE: wgpu::BufferUsages =
+    wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
+
 /// A pooled device buffer holding tensor data packed into 32-bit words (see [`DeviceTensor`](crate::DeviceTensor)).
 pub(crate) struct Storage {
     device: Device,

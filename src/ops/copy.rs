@@ -324,6 +324,12 @@ struct Transpose {
 }
 
 const TRANSPOSE_TEMPLATE: &str = include_str!("../../shaders/transpose.wgsl");
+/// Destination words one invocation of the transposing copy writes.
+const TRANSPOSE_BLOCK: usize = 16;
+
+fn transpose_wgsl() -> String {
+    compose(TRANSPOSE_TEMPLATE, &[("block", &TRANSPOSE_BLOCK.to_string())])
+}
 
 impl Transpose {
     fn of(piece: &Piece, elem: usize, limits: &wgpu::Limits) -> Option<Transpose> {
@@ -343,20 +349,10 @@ impl Transpose {
     }
 
     fn record(&self, rec: &mut Recorder<'_>, device: &Device, src: &wgpu::Buffer, dst: &wgpu::Buffer) -> Result<()> {
-        let pipeline = device.pipeline(KernelKey::Transpose, || TRANSPOSE_TEMPLATE.to_string())?;
-        let row_blocks = self.rows.div_ceil(4);
-        let blocks = (row_blocks * self.cols.div_ceil(4)) as u32;
-        let groups = grid_2d(blocks.div_ceil(WORKGROUP_SIZE), device.limits().max_compute_workgroups_per_dimension);
-        let words = [
-            self.rows as u32,
-            self.cols as u32,
-            self.offset as u32,
-            self.ld as u32,
-            row_blocks as u32,
-            groups.0 * WORKGROUP_SIZE,
-            0,
-            0,
-        ];
+        let pipeline = device.pipeline(KernelKey::Transpose, transpose_wgsl)?;
+        let invocations = (self.rows * self.cols.div_ceil(TRANSPOSE_BLOCK)) as u32;
+        let groups = grid_2d(invocations.div_ceil(64), device.limits().max_compute_workgroups_per_dimension);
+        let words = [self.rows as u32, self.cols as u32, self.offset as u32, self.ld as u32, 0, groups.0 * 64, 0, 0];
         let params = rec.params(&words)?;
         fn range(buffer: &wgpu::Buffer, words: usize) -> wgpu::BindingResource<'_> {
             wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -410,7 +406,7 @@ mod tests {
                 device.pipeline(KernelKey::Copy(v), || wgsl).unwrap_or_else(|e| panic!("{v:?}: {e}"));
             }
         }
-        device.pipeline(KernelKey::Transpose, || TRANSPOSE_TEMPLATE.to_string()).unwrap();
+        device.pipeline(KernelKey::Transpose, transpose_wgsl).unwrap();
     }
 
     #[test]

@@ -2,4 +2,4 @@
 //! layout, allocates from the pool and records on the device's stream.
 
 pub(crate) mod copy;
-mod join;
+pub(crate) mod join;

@@ -4,7 +4,8 @@
 //! MAPPABLE_PRIMARY_BUFFERS), or bytes go through pooled staging/readback buffers and a GPU copy. Small uploads
 //! (≤ 4 KiB) are recorded on the device's stream through its arena on both paths: no map round trip, no submit.
 //!
-//! Every transfer first flushes the device's stream, so host access is ordered after the work recorded before it.
+//! This layer moves bytes between host memory and [`Storage`]; the tensor-level API (`Device::upload`,
+//! `DeviceTensor::download`, …) lives in `crate::tensor`. Every transfer first flushes the device's stream, so host access is ordered after the work recorded before it.
 //! A transfer future dropped before it completes unmaps and returns every buffer it held (see the guards below).
 
 mod mapped;
@@ -13,11 +14,11 @@ mod source;
 mod staging;
 mod trace;
 
-use crate::memory::Storage;
-use crate::{Array, DType, Device, DeviceTensor, Error, Layout, Result, Shape};
+use crate::memory::{Storage, TENSOR_USAGE};
+use crate::{Device, Error, Result};
 
 pub use path::TransferPath;
-pub(crate) use source::{BytesSource, HostSource};
+pub(crate) use source::{BytesSource, ElementSource, HostSource};
 pub use trace::{CopyStep, Location, TransferTrace};
 
 /// Uploads of at most this many bytes are recorded on the stream (arena copy) instead of mapping a buffer.
@@ -27,9 +28,9 @@ const SMALL_UPLOAD: usize = 4096;
 pub(crate) fn tensor_usage(device: &Device) -> wgpu::BufferUsages {
     match device.transfer_path() {
         TransferPath::MappedStorage if device.native().mappable_primary_buffers => {
-            DeviceTensor::USAGE | wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::MAP_WRITE
+            TENSOR_USAGE | wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::MAP_WRITE
         }
-        _ => DeviceTensor::USAGE,
+        _ => TENSOR_USAGE,
     }
 }
 
@@ -44,110 +45,20 @@ pub(crate) fn alloc_storage(device: &Device, what: &str, byte_len: usize) -> Res
     Ok(Storage::new(device, buffer))
 }
 
-impl Device {
-    /// Copies `array` into a new tensor on this device. The tensor shares nothing with `array`: changing the array
-    /// afterwards never changes the tensor. Uses the device's [`TransferPath`] and pooled buffers.
-    ///
-    /// ```
-    /// use wgpu_tensor::{Array, Device};
-    /// let device = Device::new()?;
-    /// let t = device.upload(&Array::from_vec(vec![1u8, 2, 3, 4, 5, 6], [2, 3])?)?;
-    /// assert_eq!(t.shape(), [2, 3]);
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::TooLarge`] (naming the size and the device's `max_buffer_size`) when the data does not fit in one
-    /// buffer; [`Error::OutOfMemory`]; [`Error::BufferMap`]; [`Error::DeviceLost`].
-    pub fn upload(&self, array: &Array) -> Result<DeviceTensor> {
-        Ok(pollster::block_on(upload_impl(self, array, false))?.0)
-    }
-
-    /// The async form of [`Device::upload`]: waits for buffer maps without blocking a thread (the device's poller
-    /// completes them). The future is `Send`.
-    ///
-    /// # Errors
-    /// As [`Device::upload`].
-    pub async fn upload_async(&self, array: &Array) -> Result<DeviceTensor> {
-        Ok(upload_impl(self, array, false).await?.0)
-    }
-
-    /// [`Device::upload`], also returning the path taken and each copy made with its time and bandwidth. Waits
-    /// until the GPU finished the upload, so the times are complete.
-    ///
-    /// # Errors
-    /// As [`Device::upload`].
-    pub fn upload_traced(&self, array: &Array) -> Result<(DeviceTensor, TransferTrace)> {
-        pollster::block_on(upload_impl(self, array, true))
-    }
-
-    /// Copies any ndarray — owned or a view, contiguous or strided (transposed, stepped, permuted) — into a new
-    /// tensor of the same shape, in logical row-major order. The elements are written straight into mapped memory:
-    /// no intermediate `Array` or `Vec` is made, so a strided view costs one pass over its elements.
-    ///
-    /// ```
-    /// use ndarray::{Array2, s};
-    /// let device = wgpu_tensor::Device::new()?;
-    /// let m = Array2::<f32>::from_shape_fn((64, 64), |(i, j)| (i + j) as f32);
-    /// let t = device.upload_ndarray(&m.slice(s![..;2, ..]).t())?; // strided: packed on the way
-    /// assert_eq!(t.shape(), [64, 32]);
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::ShapeOverflow`] when the view's size in bytes overflows (a broadcast view can claim more elements
-    /// than memory holds); otherwise as [`Device::upload`].
-    pub fn upload_ndarray<S, D, T>(&self, array: &ndarray::ArrayBase<S, D>) -> Result<DeviceTensor>
-    where
-        S: ndarray::Data<Elem = T>,
-        D: ndarray::Dimension,
-        T: crate::Element,
-    {
-        let shape = Shape::from(array.shape());
-        let (len, _) = shape.checked_size(T::DTYPE)?;
-        let mut source = source::ElementSource::new(array.iter().copied(), len);
-        Ok(pollster::block_on(upload_source(self, &mut source, T::DTYPE, shape, false))?.0)
-    }
-}
-
-pub(crate) async fn upload_impl(device: &Device, array: &Array, traced: bool) -> Result<(DeviceTensor, TransferTrace)> {
-    upload_bytes(device, array.as_bytes(), array.dtype(), Shape::from(array.shape()), traced).await
-}
-
-/// Uploads `bytes` (exactly `shape.len() × dtype size` of them, row-major little-endian) straight from the slice
-/// into the device's mapped storage or staging memory: one host-side copy, no intermediate buffer.
-pub(crate) async fn upload_bytes(
-    device: &Device,
-    bytes: &[u8],
-    dtype: DType,
-    shape: Shape,
-    traced: bool,
-) -> Result<(DeviceTensor, TransferTrace)> {
-    upload_source(device, &mut BytesSource::new(bytes), dtype, shape, traced).await
-}
-
-/// Uploads the source's bytes as a tensor of `dtype` and `shape` on the device's path.
+/// Uploads the source's bytes into new storage on the device's path; `label` names the upload in errors.
 pub(crate) async fn upload_source(
     device: &Device,
     source: &mut (dyn HostSource + Send),
-    dtype: DType,
-    shape: Shape,
+    label: &str,
     traced: bool,
-) -> Result<(DeviceTensor, TransferTrace)> {
-    let (_, byte_len) = shape.checked_size(dtype)?;
-    if byte_len != source.byte_len() {
-        return Err(Error::ByteLength { dtype, len: shape.len(), expected: byte_len, actual: source.byte_len() });
+) -> Result<(Storage, TransferTrace)> {
+    if source.byte_len() <= SMALL_UPLOAD {
+        return small_upload(device, label, source, traced);
     }
-    let label = format!("upload of a {shape} {dtype} tensor");
-    let (storage, trace) = if byte_len <= SMALL_UPLOAD {
-        small_upload(device, &label, source, traced)?
-    } else {
-        match device.transfer_path() {
-            TransferPath::MappedStorage => mapped::upload(device, &label, source).await?,
-            _ => staging::upload(device, &label, source, traced).await?,
-        }
-    };
-    Ok((DeviceTensor::from_storage(std::sync::Arc::new(storage), Layout::contiguous(shape), dtype), trace))
+    match device.transfer_path() {
+        TransferPath::MappedStorage => mapped::upload(device, label, source).await,
+        _ => staging::upload(device, label, source, traced).await,
+    }
 }
 
 /// A small upload recorded on the stream: the bytes go into the batch's arena and a copy into the tensor's buffer
@@ -177,60 +88,14 @@ fn small_upload(
     Ok((storage, trace))
 }
 
-pub(crate) async fn download_impl(tensor: &DeviceTensor) -> Result<(Array, TransferTrace)> {
-    let mut array = Array::zeros(tensor.dtype(), tensor.shape())?;
-    let trace = download_bytes(tensor, array.as_bytes_mut_unchecked()).await?;
-    Ok((array, trace))
-}
-
-/// Copies the tensor's elements in row-major order into `out` (exactly `tensor.size_in_bytes()` long). A view
-/// that is not contiguous is first packed on the device by the strided-copy kernel.
-pub(crate) async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8]) -> Result<TransferTrace> {
-    if out.len() != tensor.size_in_bytes() {
-        return Err(Error::ByteLength {
-            dtype: tensor.dtype(),
-            len: tensor.len(),
-            expected: tensor.size_in_bytes(),
-            actual: out.len(),
-        });
-    }
-    if !tensor.layout().is_contiguous() {
-        let packed = tensor.contiguous()?;
-        return Box::pin(download_bytes(&packed, out)).await;
-    }
-    let device = tensor.device();
+/// Copies `out.len()` bytes from byte `start` of `storage` into `out`, on the path of the storage's buffer.
+pub(crate) async fn download(storage: &Storage, start: u64, out: &mut [u8]) -> Result<TransferTrace> {
+    let device = storage.device();
     device.flush()?;
-    let start = (tensor.layout().offset() * tensor.dtype().size_in_bytes()) as u64;
-    let storage = tensor.storage();
     if storage.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
         mapped::download(device, storage, start, out).await
     } else {
         staging::download(device, storage.buffer(), start, out).await
-    }
-}
-
-impl DeviceTensor {
-    /// Copies the tensor into an existing host array of the same dtype and shape, reusing its memory: faster than
-    /// [`download`](DeviceTensor::download) for large tensors, since warm host memory takes no page faults.
-    ///
-    /// # Errors
-    /// [`Error::DTypeMismatch`] when `out`'s dtype differs; [`Error::InvalidArgument`] naming both shapes when they
-    /// differ; otherwise as [`DeviceTensor::download`].
-    pub fn download_into(&self, out: &mut Array) -> Result<()> {
-        if out.dtype() != self.dtype() {
-            return Err(Error::DTypeMismatch { expected: self.dtype(), actual: out.dtype() });
-        }
-        if out.shape() != self.shape() {
-            let reason = format!(
-                "the tensor is {} {:?} but the array is {} {:?}; give an array of the tensor's dtype and shape",
-                self.dtype(),
-                self.shape(),
-                out.dtype(),
-                out.shape()
-            );
-            return Err(Error::InvalidArgument { op: "download_into", reason });
-        }
-        pollster::block_on(download_bytes(self, out.as_bytes_mut_unchecked())).map(drop)
     }
 }
 

@@ -1,13 +1,20 @@
 //! [`DeviceTensor`]: the user's handle to a tensor in device memory — a shared storage buffer, a [`Layout`] and a
-//! dtype. View methods only change the layout; data-moving methods delegate to [`crate::ops`] and
-//! [`crate::transfer`].
+//! dtype. Its methods live here, one file per concern (`views`, `join`, `cast`, `create` for the constructors on
+//! `Device`); they validate, then delegate to `crate::ops` (kernels) and `crate::transfer` (host copies), which
+//! work on storage and layouts and never see a `DeviceTensor`.
+
+mod cast;
+mod create;
+mod join;
+mod views;
+
+#[allow(unused_imports)] // the file loaders of `crate::io` upload through these
+pub(crate) use create::{upload_bytes, upload_source};
 
 use std::sync::Arc;
 
-use ndarray::SliceInfoElem;
-
 use crate::memory::Storage;
-use crate::{Array, DType, Device, Error, IntoShape, Layout, Result};
+use crate::{Array, DType, Device, Error, Layout, Result};
 
 /// A tensor in device memory: an immutable value. Its storage buffer holds elements in their host byte layout,
 /// packed into 32-bit words (4 one-byte or 2 two-byte elements per word, 64-bit elements as two words, low word
@@ -56,10 +63,6 @@ impl std::fmt::Debug for DeviceTensor {
 }
 
 impl DeviceTensor {
-    /// The usages of a tensor's buffer: bound as storage by kernels, copied to and from by transfers.
-    pub(crate) const USAGE: wgpu::BufferUsages =
-        wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
-
     pub(crate) fn from_storage(storage: Arc<Storage>, layout: Layout, dtype: DType) -> DeviceTensor {
         DeviceTensor { storage, layout, dtype }
     }
@@ -152,7 +155,7 @@ impl DeviceTensor {
     /// [`Error::OutOfMemory`] when no readback buffer or host memory can be allocated,
     /// [`Error::BufferMap`], [`Error::DeviceLost`].
     pub fn download(&self) -> Result<Array> {
-        Ok(pollster::block_on(crate::transfer::download_impl(self))?.0)
+        Ok(pollster::block_on(self.download_impl())?.0)
     }
 
     /// The async form of [`DeviceTensor::download`]. The future is `Send`; awaiting it costs no CPU (the device's
@@ -161,7 +164,7 @@ impl DeviceTensor {
     /// # Errors
     /// As [`DeviceTensor::download`].
     pub async fn download_async(&self) -> Result<Array> {
-        Ok(crate::transfer::download_impl(self).await?.0)
+        Ok(self.download_impl().await?.0)
     }
 
     /// [`DeviceTensor::download`], also returning the path taken and each copy made with its time and bandwidth.
@@ -169,104 +172,35 @@ impl DeviceTensor {
     /// # Errors
     /// As [`DeviceTensor::download`].
     pub fn download_traced(&self) -> Result<(Array, crate::TransferTrace)> {
-        pollster::block_on(crate::transfer::download_impl(self))
+        pollster::block_on(self.download_impl())
     }
 
-    /// The same elements under another shape: a view when the layout allows (always for a contiguous tensor),
-    /// otherwise a contiguous copy first — PyTorch's `reshape`.
+    async fn download_impl(&self) -> Result<(Array, crate::TransferTrace)> {
+        let mut array = Array::zeros(self.dtype(), self.shape())?;
+        let trace = download_bytes(self, array.as_bytes_mut_unchecked()).await?;
+        Ok((array, trace))
+    }
+    /// Copies the tensor into an existing host array of the same dtype and shape, reusing its memory: faster than
+    /// [`download`](DeviceTensor::download) for large tensors, since warm host memory takes no page faults.
     ///
     /// # Errors
-    /// [`Error::ReshapeMismatch`] if the element counts differ.
-    pub fn reshape(&self, shape: impl IntoShape) -> Result<DeviceTensor> {
-        let shape = shape.into_shape();
-        match self.layout.reshape(&shape)? {
-            Some(layout) => Ok(self.view(layout)),
-            None => self.contiguous()?.reshape(shape),
+    /// [`Error::DTypeMismatch`] when `out`'s dtype differs; [`Error::InvalidArgument`] naming both shapes when they
+    /// differ; otherwise as [`DeviceTensor::download`].
+    pub fn download_into(&self, out: &mut Array) -> Result<()> {
+        if out.dtype() != self.dtype() {
+            return Err(Error::DTypeMismatch { expected: self.dtype(), actual: out.dtype() });
         }
-    }
-
-    /// The dims reordered (a view): dim `i` of the result is dim `axes[i]` of `self`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when `axes` is not a permutation of the dims.
-    pub fn permute(&self, axes: &[usize]) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.permute(axes)?))
-    }
-
-    /// Dims `a` and `b` swapped (a view).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when a dim is out of range.
-    pub fn transpose(&self, a: usize, b: usize) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.transpose(a, b)?))
-    }
-
-    /// Elements `start..start + len` of dim `dim` (a view).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when `dim` is out of range or the range passes the end of the dim.
-    pub fn narrow(&self, dim: usize, start: usize, len: usize) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.narrow(dim, start, len)?))
-    }
-
-    /// A view with exactly ndarray's `slice` semantics: ranges with steps (negative too), negative indices from
-    /// the end, `Index` removes a dim, `NewAxis` inserts one.
-    ///
-    /// ```
-    /// use ndarray::s;
-    /// let device = wgpu_tensor::Device::new()?;
-    /// let t = device.upload(&wgpu_tensor::Array::from_vec((0u8..12).collect(), [3, 4])?)?;
-    /// assert_eq!(t.slice(s![-1, ..;-2])?.download()?.to_vec::<u8>()?, [11, 9]);
-    /// # Ok::<(), wgpu_tensor::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for a step of 0, an index or range outside its dim, or more sliced dims than
-    /// the tensor has (ndarray panics on these).
-    pub fn slice(&self, info: impl AsRef<[SliceInfoElem]>) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.slice(info.as_ref())?))
-    }
-
-    /// Broadcast to `shape` with numpy's rules (a view; broadcast dims get stride 0).
-    ///
-    /// # Errors
-    /// [`Error::Broadcast`] naming both shapes when they are incompatible.
-    pub fn broadcast_to(&self, shape: impl IntoShape) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.broadcast_to(shape)?))
-    }
-
-    /// Removes dim `dim`, which must have length 1 (a view).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when the dim is out of range or its length is not 1.
-    pub fn squeeze(&self, dim: usize) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.squeeze(dim)?))
-    }
-
-    /// Inserts a dim of length 1 before dim `dim` (a view; `dim == ndim` appends).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when `dim > ndim`.
-    pub fn unsqueeze(&self, dim: usize) -> Result<DeviceTensor> {
-        Ok(self.view(self.layout.unsqueeze(dim)?))
-    }
-
-    /// The tensor itself when it is contiguous (a clone, sharing storage), otherwise a new contiguous tensor
-    /// with the same elements in row-major order (one strided-copy kernel, any dtype).
-    ///
-    /// # Errors
-    /// [`Error::OutOfMemory`], [`Error::TooLarge`], [`Error::DeviceLost`].
-    pub fn contiguous(&self) -> Result<DeviceTensor> {
-        if self.is_contiguous() {
-            return Ok(self.clone());
+        if out.shape() != self.shape() {
+            let reason = format!(
+                "the tensor is {} {:?} but the array is {} {:?}; give an array of the tensor's dtype and shape",
+                self.dtype(),
+                self.shape(),
+                out.dtype(),
+                out.shape()
+            );
+            return Err(Error::InvalidArgument { op: "download_into", reason });
         }
-        self.copy()
-    }
-
-    /// A new contiguous tensor with the same elements (always a copy; never shares storage).
-    pub(crate) fn copy(&self) -> Result<DeviceTensor> {
-        let (storage, layout) = crate::ops::copy::contiguous(self.storage(), &self.layout, self.dtype)?;
-        Ok(DeviceTensor::from_storage(Arc::new(storage), layout, self.dtype))
+        pollster::block_on(download_bytes(self, out.as_bytes_mut_unchecked())).map(drop)
     }
 
     /// Copies the tensor to another device (through the host: wgpu devices share no memory). Returns a clone when
@@ -280,4 +214,26 @@ impl DeviceTensor {
         }
         device.upload(&self.download()?)
     }
+}
+
+/// Copies the tensor's elements in row-major order into `out` (exactly `tensor.size_in_bytes()` long). A view
+/// that is not contiguous is first packed on the device by the strided-copy kernel.
+pub(crate) async fn download_bytes(tensor: &DeviceTensor, out: &mut [u8]) -> Result<crate::TransferTrace> {
+    if out.len() != tensor.size_in_bytes() {
+        return Err(Error::ByteLength {
+            dtype: tensor.dtype(),
+            len: tensor.len(),
+            expected: tensor.size_in_bytes(),
+            actual: out.len(),
+        });
+    }
+    let packed;
+    let tensor = if tensor.is_contiguous() {
+        tensor
+    } else {
+        packed = tensor.copy()?;
+        &packed
+    };
+    let start = (tensor.offset() * tensor.dtype().size_in_bytes()) as u64;
+    crate::transfer::download(tensor.storage(), start, out).await
 }
