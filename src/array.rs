@@ -94,8 +94,13 @@ impl Array {
         if bytes.len() != byte_len {
             return Err(Error::ByteLength { dtype, len, expected: byte_len, actual: bytes.len() });
         }
-        if dtype == DType::Bool && bytes.iter().any(|&b| b > 1) {
-            return Err(Error::InvalidOption("a bool element must be the byte 0 or 1".into()));
+        if dtype == DType::Bool
+            && let Some(i) = bytes.iter().position(|&b| b > 1)
+        {
+            return Err(Error::InvalidOption(format!(
+                "Array::from_bytes: bool element {i} is the byte {}, but a bool must be the byte 0 or 1",
+                bytes[i]
+            )));
         }
         let mut array = Array::zeros(dtype, shape)?;
         array.as_bytes_mut_unchecked().copy_from_slice(bytes);

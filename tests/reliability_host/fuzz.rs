@@ -1,0 +1,263 @@
+//! Bounded proptest fuzzing of every public host constructor and conversion: shapes (zero, huge and overflowing
+//! dims), byte buffers of wrong lengths, ndarray views with odd layouts (reversed, permuted, stepped, broadcast) and
+//! casts of all dtype pairs. Each property: no panic, and exactly the typed result the inputs call for. Case counts
+//! keep the whole file to a few seconds.
+
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use proptest::prelude::*;
+use wgpu_tensor::{Array, CastPolicy, DType, Error, Shape, cast_bits, cast_is_lossy};
+
+/// Small dims mostly, sometimes zero, sometimes ≥ 2^60: any non-empty shape with a huge dim is at least an EiB,
+/// which no allocator grants, so no case can allocate (or touch) a large amount of memory.
+fn dim() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        8 => 0usize..5,
+        1 => Just(0usize),
+        1 => (1usize << 60)..=usize::MAX,
+        1 => Just(usize::MAX),
+    ]
+}
+
+fn shape() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(dim(), 0..7)
+}
+
+fn small_shape() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0usize..5, 0..5)
+}
+
+fn dtype() -> impl Strategy<Value = DType> {
+    prop::sample::select(DType::ALL.to_vec())
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+}
+
+/// An element's bits as a `u64` (little-endian, zero-extended).
+fn bits(bytes: &[u8], size: usize, i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b[..size].copy_from_slice(&bytes[i * size..(i + 1) * size]);
+    u64::from_le_bytes(b)
+}
+
+/// Checks the host-side conversions of `a` that must work for every array: text, `to_vec` / `to_ndarray` (right
+/// and wrong dtype), reshape to its own shape.
+fn check_conversions(a: &Array) {
+    let text = a.to_string();
+    assert!(text.len() < 64 << 10, "Display of {:?} wrote {} bytes", a.shape(), text.len());
+    assert!(format!("{a:?}").len() < (64 << 10) + 400);
+    let nd = a.to_ndarray::<u8>();
+    let bytes = a.to_vec::<u8>();
+    if a.dtype() == DType::U8 {
+        assert_eq!(bytes.as_deref().unwrap(), a.as_bytes());
+        let representable = a.shape().iter().filter(|&&d| d != 0).try_fold(1usize, |p, &d| p.checked_mul(d));
+        match (nd, representable) {
+            (Ok(nd), Some(n)) if n <= isize::MAX as usize => assert_eq!(nd.shape(), a.shape()),
+            (Err(Error::NdarrayShape { .. }), _) => {}
+            (other, _) => panic!("to_ndarray of {:?}: {:?}", a.shape(), other.map(|n| n.len())),
+        }
+    } else {
+        assert!(matches!(nd, Err(Error::DTypeMismatch { expected: DType::U8, .. })));
+        assert!(matches!(bytes, Err(Error::DTypeMismatch { .. })));
+    }
+    assert_eq!(a.clone().reshape(a.shape()).unwrap(), *a);
+}
+
+proptest! {
+    #![proptest_config(config(2048))]
+
+    /// `Array::zeros` of any shape: an array, `ShapeOverflow` exactly when the size exceeds `isize::MAX`, or
+    /// `HostOutOfMemory` for a legal size the allocator refuses.
+    #[test]
+    fn zeros_any_shape(dtype in dtype(), dims in shape()) {
+        let size = Shape::from(&dims).checked_size(dtype);
+        match Array::zeros(dtype, &dims) {
+            Ok(a) => {
+                prop_assert_eq!((a.len(), a.size_in_bytes()), size.unwrap());
+                prop_assert!(a.as_bytes().iter().all(|&b| b == 0));
+                check_conversions(&a);
+            }
+            Err(Error::ShapeOverflow { shape, dtype: d }) => {
+                prop_assert!(size.is_err());
+                prop_assert_eq!((shape, d), (dims, dtype));
+            }
+            Err(Error::HostOutOfMemory { bytes, .. }) => prop_assert_eq!(bytes, size.unwrap().1),
+            Err(e) => panic!("zeros {dtype} {dims:?}: {e}"),
+        }
+    }
+
+    /// `Shape`'s methods never panic and agree with each other.
+    #[test]
+    fn shape_methods(dims in shape()) {
+        let s = Shape::from(&dims);
+        let n = s.checked_len();
+        prop_assert_eq!(s.len(), n.unwrap_or(usize::MAX));
+        prop_assert_eq!(s.is_empty(), dims.contains(&0));
+        if s.is_empty() {
+            prop_assert_eq!(n, Some(0));
+        }
+        let strides = s.strides();
+        match s.checked_strides() {
+            Some(exact) => prop_assert_eq!(&exact, &strides),
+            None => prop_assert!(strides.contains(&usize::MAX)),
+        }
+        if n.is_some_and(|n| n > 0) {
+            prop_assert!(s.checked_strides().is_some(), "a non-empty shape that fits has exact strides");
+        }
+        prop_assert!(s.to_string().len() <= 32 * 21 + 40);
+        for dtype in DType::ALL {
+            if let Ok((len, bytes)) = s.checked_size(dtype) {
+                prop_assert_eq!(Some(len), n);
+                prop_assert!(bytes <= isize::MAX as usize);
+            }
+        }
+    }
+
+    /// `from_vec` / `from_slice` with any length against any shape.
+    #[test]
+    fn from_vec_any_length(len in 0usize..40, dims in shape()) {
+        let data: Vec<u16> = (0..len as u16).collect();
+        let result = Array::from_slice(&data, &dims);
+        prop_assert_eq!(Array::from_vec(data.clone(), &dims).is_ok(), result.is_ok());
+        match (result, Shape::from(&dims).checked_size(DType::U16)) {
+            (Ok(a), Ok((n, _))) => {
+                prop_assert_eq!(n, len);
+                prop_assert_eq!(a.to_vec::<u16>().unwrap(), data);
+            }
+            (Err(Error::ShapeMismatch { expected, actual, shape }), Ok((n, _))) => {
+                prop_assert_eq!((expected, actual, shape), (n, len, dims));
+                prop_assert!(n != len);
+            }
+            (Err(Error::ShapeOverflow { .. }), Err(_)) => {}
+            (other, size) => panic!("from_slice of {len} into {dims:?}: {:?} (size {size:?})", other.map(|a| a.len())),
+        }
+    }
+
+    /// `from_bytes` with buffers of right and wrong lengths, and `Bool` bytes that are not 0 or 1.
+    #[test]
+    fn from_bytes_any_buffer(
+        dtype in dtype(),
+        dims in prop_oneof![4 => small_shape(), 1 => shape()],
+        delta in prop_oneof![3 => Just(0isize), 1 => -9isize..9],
+        seed in any::<u64>(),
+    ) {
+        let exact = Shape::from(&dims).checked_size(dtype).ok().map(|(_, b)| b);
+        let len = match exact {
+            Some(b) if b < 4096 => b.saturating_add_signed(delta),
+            _ => (seed % 64) as usize,
+        };
+        let bytes: Vec<u8> = (0..len).map(|i| (seed.rotate_left(i as u32 % 64) as u8) % 3).collect();
+        match Array::from_bytes(dtype, &dims, &bytes) {
+            Ok(a) => {
+                prop_assert_eq!(Some(len), exact);
+                prop_assert_eq!(a.as_bytes(), &bytes[..]);
+                prop_assert!(dtype != DType::Bool || bytes.iter().all(|&b| b <= 1));
+                check_conversions(&a);
+            }
+            Err(Error::ByteLength { expected, actual, .. }) => {
+                prop_assert_eq!((Some(expected), actual), (exact, len));
+                prop_assert!(expected != actual);
+            }
+            Err(Error::InvalidOption(_)) => {
+                prop_assert_eq!(Some(len), exact);
+                prop_assert!(dtype == DType::Bool && bytes.iter().any(|&b| b > 1));
+            }
+            Err(Error::ShapeOverflow { .. }) => prop_assert!(exact.is_none()),
+            Err(e) => panic!("from_bytes {dtype} {dims:?} with {len} bytes: {e}"),
+        }
+    }
+
+    /// `reshape` to any shape: `ShapeMismatch` naming the true counts, or `ShapeOverflow`, never a false count.
+    #[test]
+    fn reshape_any_shape(dtype in dtype(), from in small_shape(), to in shape()) {
+        let a = Array::zeros(dtype, &from).unwrap();
+        let to_len = Shape::from(&to).checked_size(dtype).ok().map(|(n, _)| n);
+        match a.clone().reshape(&to) {
+            Ok(b) => {
+                prop_assert_eq!(b.shape(), &to[..]);
+                prop_assert_eq!(b.as_bytes(), a.as_bytes());
+            }
+            Err(Error::ShapeMismatch { expected, actual, .. }) => {
+                prop_assert_eq!((Some(expected), actual), (to_len, a.len()));
+                prop_assert!(expected != actual);
+            }
+            Err(Error::ShapeOverflow { dtype: d, .. }) => prop_assert!(to_len.is_none() && d == dtype),
+            Err(e) => panic!("reshape {from:?} -> {to:?}: {e}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(1024))]
+
+    /// ndarray views with odd layouts: reversed axes, permuted axes, steps (positive and negative) and broadcast
+    /// dims all pack densely in logical order, and `to_ndarray` gives the view back.
+    #[test]
+    fn ndarray_views_any_layout(
+        dims in prop::collection::vec(1usize..5, 1..5),
+        reverse in any::<u8>(),
+        rotate in 0usize..4,
+        steps in prop::collection::vec(prop::sample::select(vec![1isize, 2, -1, -2, 3]), 4),
+        broadcast in 0usize..4,
+    ) {
+        let n: usize = dims.iter().product();
+        let base = ArrayD::from_shape_vec(IxDyn(&dims), (0..n as i32).collect()).unwrap();
+        let mut view = base.view();
+        let ndim = view.ndim();
+        for k in 0..ndim {
+            if reverse >> k & 1 == 1 {
+                view.invert_axis(Axis(k));
+            }
+        }
+        view.slice_each_axis_inplace(|ax| Slice::new(0, None, steps[ax.axis.index()]));
+        let view = view.permuted_axes((0..ndim).map(|i| (i + rotate) % ndim).collect::<Vec<_>>());
+        let check = |v: ndarray::ArrayViewD<'_, i32>| -> Result<(), TestCaseError> {
+            let a = Array::try_from(&v).unwrap();
+            prop_assert_eq!(a.shape(), v.shape());
+            prop_assert_eq!(a.to_vec::<i32>().unwrap(), v.iter().copied().collect::<Vec<_>>());
+            prop_assert_eq!(a.to_ndarray::<i32>().unwrap(), v.to_owned());
+            prop_assert_eq!(Array::try_from(v.to_owned()).unwrap(), a);
+            Ok(())
+        };
+        check(view.clone())?;
+        if broadcast > 0 {
+            let mut target = vec![broadcast];
+            target.extend_from_slice(view.shape());
+            let b = view.broadcast(IxDyn(&target)).unwrap();
+            check(b)?;
+        }
+    }
+
+    /// Every cast pair under both policies: the host cast never fails on an array that exists, keeps the shape,
+    /// and equals `cast_bits` element by element; `count_lossy` equals the count of `cast_is_lossy`.
+    #[test]
+    fn casts_all_pairs(from in dtype(), dims in small_shape(), seed in any::<u64>()) {
+        let (len, byte_len) = Shape::from(&dims).checked_size(from).unwrap();
+        let mut state = seed | 1;
+        let bytes: Vec<u8> = (0..byte_len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                if from == DType::Bool { (state & 1) as u8 } else { state as u8 }
+            })
+            .collect();
+        let a = Array::from_bytes(from, &dims, &bytes).unwrap();
+        let ss = from.size_in_bytes();
+        for to in DType::ALL {
+            let ts = to.size_in_bytes();
+            let mask = u64::MAX >> (64 - 8 * ts);
+            for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
+                let c = a.cast_with(to, policy).unwrap();
+                prop_assert_eq!((c.dtype(), c.shape()), (to, &dims[..]));
+                for i in 0..len {
+                    let want = cast_bits(from, to, policy, bits(&bytes, ss, i)) & mask;
+                    prop_assert_eq!(bits(c.as_bytes(), ts, i), want, "{} -> {} {:?} element {}", from, to, policy, i);
+                }
+            }
+            let lossy = (0..len).filter(|&i| cast_is_lossy(from, to, bits(&bytes, ss, i))).count() as u64;
+            prop_assert_eq!(a.count_lossy(to), lossy);
+        }
+    }
+}
