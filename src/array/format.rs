@@ -43,9 +43,10 @@ pub(super) fn values(array: &Array, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     printer.nested(f, 0, 0)
 }
 
-/// `{len} elements in {ndim} dims, flattened: [a, b, ..., z]`.
+/// `{len} elements in {ndim} dims, flattened: [a, b, c, d, e, ..., v, w, x, y, z]`.
 fn flat(array: &Array, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    write!(f, "{} elements in {} dims, flattened: [", array.len(), array.ndim())?;
+    let plural = if array.len() == 1 { "" } else { "s" };
+    write!(f, "{} element{plural} in {} dims, flattened: [", array.len(), array.ndim())?;
     for (k, i) in items(array.len(), LIMIT_INNER).enumerate() {
         if k > 0 {
             f.write_str(", ")?;
@@ -206,7 +207,7 @@ mod tests {
     #[test]
     fn deep_and_empty_shapes() {
         let deep = Array::zeros(DType::I8, vec![1; 100_000]).unwrap();
-        assert_eq!(deep.to_string(), "1 elements in 100000 dims, flattened: [0]");
+        assert_eq!(deep.to_string(), "1 element in 100000 dims, flattened: [0]");
         let debug = format!("{deep:?}");
         assert!(debug.len() < 400 && debug.contains("99968 more dims"), "{debug}");
         let mut shape = vec![1; 39];

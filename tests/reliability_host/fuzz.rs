@@ -3,7 +3,7 @@
 //! casts of all dtype pairs. Each property: no panic, and exactly the typed result the inputs call for. Case counts
 //! keep the whole file to a few seconds.
 
-use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
 use proptest::prelude::*;
 use wgpu_tensor::{Array, CastPolicy, DType, Error, Shape, cast_bits, cast_is_lossy};
 
@@ -65,7 +65,7 @@ fn check_conversions(a: &Array) {
 }
 
 proptest! {
-    #![proptest_config(config(2048))]
+    #![proptest_config(config(8192))]
 
     /// `Array::zeros` of any shape: an array, `ShapeOverflow` exactly when the size exceeds `isize::MAX`, or
     /// `HostOutOfMemory` for a legal size the allocator refuses.
@@ -188,8 +188,16 @@ proptest! {
     }
 }
 
+/// An owned ndarray (any memory order) converts by value and by reference to the same dense array.
+fn check_owned(base: &ArrayD<i32>) -> Result<(), TestCaseError> {
+    let by_ref = Array::try_from(base).unwrap();
+    prop_assert_eq!(by_ref.to_vec::<i32>().unwrap(), base.iter().copied().collect::<Vec<_>>());
+    prop_assert_eq!(Array::try_from(base.clone()).unwrap(), by_ref);
+    Ok(())
+}
+
 proptest! {
-    #![proptest_config(config(1024))]
+    #![proptest_config(config(2048))]
 
     /// ndarray views with odd layouts: reversed axes, permuted axes, steps (positive and negative) and broadcast
     /// dims all pack densely in logical order, and `to_ndarray` gives the view back.
@@ -202,7 +210,14 @@ proptest! {
         broadcast in 0usize..4,
     ) {
         let n: usize = dims.iter().product();
-        let base = ArrayD::from_shape_vec(IxDyn(&dims), (0..n as i32).collect()).unwrap();
+        let data = (0..n as i32).collect();
+        // Half the cases start from a column-major (Fortran-order) owned array.
+        let base = if rotate % 2 == 0 {
+            ArrayD::from_shape_vec(IxDyn(&dims), data).unwrap()
+        } else {
+            ArrayD::from_shape_vec(IxDyn(&dims).f(), data).unwrap()
+        };
+        check_owned(&base)?;
         let mut view = base.view();
         let ndim = view.ndim();
         for k in 0..ndim {
@@ -259,5 +274,39 @@ proptest! {
             let lossy = (0..len).filter(|&i| cast_is_lossy(from, to, bits(&bytes, ss, i))).count() as u64;
             prop_assert_eq!(a.count_lossy(to), lossy);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(32768))]
+
+    /// `cast_bits` / `cast_is_lossy` on any `u64`: bits above the source's width are ignored and the result is
+    /// zero-extended, for every pair and policy.
+    #[test]
+    fn cast_bits_any_bits(from in dtype(), to in dtype(), saturate in any::<bool>(), bits in any::<u64>()) {
+        let policy = if saturate { CastPolicy::Saturate } else { CastPolicy::Wrap };
+        let low = bits & (u64::MAX >> (64 - from.size_in_bits()));
+        let y = cast_bits(from, to, policy, bits);
+        prop_assert_eq!(y, cast_bits(from, to, policy, low));
+        prop_assert_eq!(y & !(u64::MAX >> (64 - to.size_in_bits())), 0);
+        prop_assert_eq!(cast_is_lossy(from, to, bits), cast_is_lossy(from, to, low));
+    }
+
+    /// Typed views and the `From` conveniences: the right type sees the data, any other is `DTypeMismatch`.
+    #[test]
+    fn typed_access(values in prop::collection::vec(any::<u32>(), 0..64), other in dtype()) {
+        let mut a = Array::from(values.clone());
+        prop_assert_eq!(&a, &Array::from(&values[..]));
+        prop_assert_eq!(a.as_slice::<u32>().unwrap(), &values[..]);
+        a.as_slice_mut::<u32>().unwrap().iter_mut().for_each(|x| *x = x.wrapping_add(1));
+        prop_assert_eq!(a.to_vec::<u32>().unwrap(), values.iter().map(|x| x.wrapping_add(1)).collect::<Vec<_>>());
+        if other != DType::U32 {
+            let b = Array::zeros(other, [values.len()]).unwrap();
+            let slice_refused = matches!(b.as_slice::<u32>(), Err(Error::DTypeMismatch { .. }));
+            let vec_refused = matches!(b.to_vec::<u32>(), Err(Error::DTypeMismatch { .. }));
+            prop_assert!(slice_refused && vec_refused);
+        }
+        let s = Array::scalar(values.first().copied().unwrap_or(7));
+        prop_assert_eq!((s.shape(), s.len(), s.to_string().is_empty()), (&[][..], 1, false));
     }
 }
