@@ -310,3 +310,38 @@ proptest! {
         prop_assert_eq!((s.shape(), s.len(), s.to_string().is_empty()), (&[][..], 1, false));
     }
 }
+
+/// ndarray's text of `a` (via `to_ndarray` of its element type).
+fn ndarray_text(a: &Array) -> String {
+    macro_rules! text {
+        ($($d:ident => $t:ty),*) => {
+            match a.dtype() {
+                $(DType::$d => a.to_ndarray::<$t>().unwrap().to_string(),)*
+                other => panic!("no ndarray text for {other}"),
+            }
+        };
+    }
+    text!(Bool => bool, U8 => u8, I8 => i8, U16 => u16, I16 => i16, U32 => u32, I32 => i32, U64 => u64, I64 => i64,
+          F16 => half::f16, BF16 => half::bf16, F32 => f32, F64 => f64)
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Up to three dims (up to 27 000 elements, so ndarray's per-dim elision applies), the text is ndarray's for
+    /// every dtype and any bytes (NaN payloads, subnormals, ±0 included).
+    #[test]
+    fn display_matches_ndarray(dtype in dtype(), dims in prop::collection::vec(0usize..30, 0..4), seed in any::<u64>()) {
+        let (_, byte_len) = Shape::from(&dims).checked_size(dtype).unwrap();
+        let mut state = seed | 1;
+        let bytes: Vec<u8> = (0..byte_len)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let b = (state >> 56) as u8;
+                if dtype == DType::Bool { b & 1 } else { b }
+            })
+            .collect();
+        let a = Array::from_bytes(dtype, &dims, &bytes).unwrap();
+        prop_assert_eq!(a.to_string(), ndarray_text(&a));
+    }
+}
