@@ -4,7 +4,9 @@
 //! ndarray's own formatter is not used: it needs an `ndarray` (which cannot hold every legal shape, e.g.
 //! `[0, usize::MAX]`), recurses once per dim, and writes `ndim − 2` blank lines per separator, so 100 000 dims or
 //! `[2; 40]` would take gigabytes. Here every dim shows at most a few items, the whole text at most
-//! [`MAX_SHOWN`] elements (then `...`), and an array of more than [`MAX_NESTED`] dims is shown flattened.
+//! [`MAX_SHOWN`] elements (then `...`), and an array of more than [`MAX_NESTED`] dims is shown flattened. Each
+//! element is its type's `Display`, as in ndarray (an f64 such as `1e-300` is written out in full, ~330 bytes), so
+//! the whole text stays under ~350 KB whatever the array.
 
 use std::fmt;
 
