@@ -151,7 +151,7 @@ pub enum Error {
          process's memory limit or work on smaller pieces"
     )]
     HostOutOfMemory {
-        /// What needed the memory (e.g. "a u8 array of shape [1099511627776]").
+        /// What needed the memory (e.g. `"a u8 array of shape [1099511627776]"`).
         what: String,
         /// The size of the failed allocation in bytes.
         bytes: usize,
