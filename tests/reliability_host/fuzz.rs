@@ -1,7 +1,7 @@
 //! Bounded proptest fuzzing of every public host constructor and conversion: shapes (zero, huge and overflowing
 //! dims), byte buffers of wrong lengths, ndarray views with odd layouts (reversed, permuted, stepped, broadcast) and
 //! casts of all dtype pairs. Each property: no panic, and exactly the typed result the inputs call for. Case counts
-//! keep the whole file to a few seconds.
+//! keep the whole file under a second; `PROPTEST_CASES` raises them for a longer hunt.
 
 use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
 use proptest::prelude::*;
@@ -30,7 +30,10 @@ fn dtype() -> impl Strategy<Value = DType> {
     prop::sample::select(DType::ALL.to_vec())
 }
 
+/// `cases` per property, or `PROPTEST_CASES` when set (a longer hunt:
+/// `PROPTEST_CASES=1000000 cargo test --release --test reliability_host fuzz::`).
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
     ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
