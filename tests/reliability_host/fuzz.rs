@@ -320,11 +320,11 @@ proptest! {
 
 /// ndarray's text of `a` (via `to_ndarray` of its element type).
 fn ndarray_text(a: &Array) -> String {
+    // One arm per dtype: the match is exhaustive, so a new dtype fails to compile here.
     macro_rules! text {
         ($($d:ident => $t:ty),*) => {
             match a.dtype() {
                 $(DType::$d => a.to_ndarray::<$t>().unwrap().to_string(),)*
-                other => panic!("no ndarray text for {other}"),
             }
         };
     }
