@@ -159,7 +159,7 @@ fn bench(c: &mut Criterion) {
         let src = random_array(from, &mut rng);
         let t = device.upload(&src).expect("upload");
         // Check once that the device result is the oracle's.
-        assert_eq!(t.cast(to).unwrap().download().unwrap().as_bytes(), src.cast(to).as_bytes());
+        assert_eq!(t.cast(to).unwrap().download().unwrap().as_bytes(), src.cast(to).unwrap().as_bytes());
         group.bench_function(BenchmarkId::new("device cast", "portable"), |b| {
             b.iter(|| {
                 let out = t.cast(to).expect("cast");

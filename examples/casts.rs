@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{:<44} {:>5} -> {:<5} {:<44} {:<6} cast_checked", "value", "from", "to", "device result", "oracle");
     for (label, src, to, policy) in cases {
         let got = device.upload(&src)?.cast_with(to, policy)?.download()?;
-        let want = src.cast_with(to, policy);
+        let want = src.cast_with(to, policy)?;
         let ok = got.as_bytes() == want.as_bytes();
         failures += usize::from(!ok);
         let lossy = device.upload(&src)?.cast_checked(to).is_err();

@@ -24,7 +24,7 @@ fn main() -> wgpu_tensor::Result<()> {
     println!("    the view's first element is {}; writing to `host` now would be a compile error\n", view[[0, 0]]);
 
     // (2) Upload copies: the device tensor owns a separate buffer. Mutating the host array afterwards never changes it.
-    let tensor = device.upload(&Array::from(&host))?;
+    let tensor = device.upload(&Array::try_from(&host)?)?;
     host[[0, 0]] = 100.0; // legal: `tensor` borrows nothing from `host`
     println!("(2) after upload, host[0,0] was set to 100:");
     println!("    host:   {}", host.row(0));

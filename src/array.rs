@@ -1,8 +1,11 @@
 //! The host tensor: [`Array`] = dtype + shape + contiguous little-endian bytes, aligned for any element type.
 
+use std::alloc::Layout;
 use std::fmt;
 
 use crate::{DType, Element, Error, IntoShape, Result, Shape};
+
+mod format;
 
 /// A tensor in host memory: a dtype, a row-major shape and the elements' little-endian bytes.
 ///
@@ -10,6 +13,10 @@ use crate::{DType, Element, Error, IntoShape, Result, Shape};
 /// An `Array` owns its bytes; it never aliases device memory (see the crate docs on the copy contract).
 ///
 /// `Bool` arrays always hold bytes 0 or 1; constructors that take raw bytes check it.
+///
+/// Every constructor and conversion that allocates is fallible: a shape too large for any allocation is
+/// [`Error::ShapeOverflow`] and memory the allocator refuses is [`Error::HostOutOfMemory`], never a panic or an
+/// abort. (`Clone` aborts on allocation failure, as in `std`; the `From<Vec<T>>` / `From<&[T]>` conveniences panic.)
 ///
 /// ```
 /// use wgpu_tensor::{Array, DType};
@@ -31,12 +38,16 @@ pub struct Array {
 impl Array {
     /// An array of `shape` whose bytes are all zero (the value 0 / `false` / `+0.0` in every dtype).
     ///
+    /// The memory comes zeroed from the allocator (fresh pages are not touched until written).
+    ///
     /// # Errors
-    /// [`Error::ShapeOverflow`] if the size in bytes overflows `usize`.
+    /// [`Error::ShapeOverflow`] if the size in bytes exceeds `isize::MAX`; [`Error::HostOutOfMemory`] if the
+    /// allocator refuses the memory.
     pub fn zeros(dtype: DType, shape: impl IntoShape) -> Result<Array> {
         let shape = shape.into_shape();
         let (len, byte_len) = shape.checked_size(dtype)?;
-        let mut words = vec![0; byte_len.div_ceil(8)];
+        let mut words = try_zeroed_words(byte_len.div_ceil(8))
+            .ok_or_else(|| host_oom(format!("a {dtype} array of shape {shape}"), byte_len))?;
         advise_huge_pages(&mut words);
         Ok(Array { dtype, shape, len, byte_len, words })
     }
@@ -44,7 +55,8 @@ impl Array {
     /// Takes ownership of `data` as an array of `shape`.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] if `data.len()` is not the product of the dims.
+    /// [`Error::ShapeMismatch`] if `data.len()` is not the product of the dims; [`Error::ShapeOverflow`] if that
+    /// product overflows; [`Error::HostOutOfMemory`] if the array cannot be allocated.
     pub fn from_vec<T: Element>(data: Vec<T>, shape: impl IntoShape) -> Result<Array> {
         Self::from_slice(&data, shape)
     }
@@ -52,10 +64,11 @@ impl Array {
     /// Copies `data` into a new array of `shape`.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] if `data.len()` is not the product of the dims.
+    /// [`Error::ShapeMismatch`] if `data.len()` is not the product of the dims; [`Error::ShapeOverflow`] if that
+    /// product overflows; [`Error::HostOutOfMemory`] if the array cannot be allocated.
     pub fn from_slice<T: Element>(data: &[T], shape: impl IntoShape) -> Result<Array> {
         let shape = shape.into_shape();
-        Self::check_len(&shape, data.len())?;
+        shape.check_len(T::DTYPE, data.len())?;
         Self::from_exact_iter(T::DTYPE, shape, data.iter().copied())
     }
 
@@ -73,15 +86,21 @@ impl Array {
     ///
     /// # Errors
     /// [`Error::ByteLength`] if `bytes.len()` is not `len × dtype size`; [`Error::ShapeOverflow`] for an
-    /// impossible shape; [`Error::InvalidOption`] for a `Bool` byte other than 0 or 1.
+    /// impossible shape; [`Error::InvalidOption`] for a `Bool` byte other than 0 or 1; [`Error::HostOutOfMemory`]
+    /// if the array cannot be allocated.
     pub fn from_bytes(dtype: DType, shape: impl IntoShape, bytes: &[u8]) -> Result<Array> {
         let shape = shape.into_shape();
         let (len, byte_len) = shape.checked_size(dtype)?;
         if bytes.len() != byte_len {
             return Err(Error::ByteLength { dtype, len, expected: byte_len, actual: bytes.len() });
         }
-        if dtype == DType::Bool && bytes.iter().any(|&b| b > 1) {
-            return Err(Error::InvalidOption("a bool element must be the byte 0 or 1".into()));
+        if dtype == DType::Bool
+            && let Some(i) = bytes.iter().position(|&b| b > 1)
+        {
+            return Err(Error::InvalidOption(format!(
+                "Array::from_bytes: bool element {i} is the byte {}, but a bool must be the byte 0 or 1",
+                bytes[i]
+            )));
         }
         let mut array = Array::zeros(dtype, shape)?;
         array.as_bytes_mut_unchecked().copy_from_slice(bytes);
@@ -101,17 +120,6 @@ impl Array {
             value.write_le_bytes(chunk);
         }
         Ok(array)
-    }
-
-    fn check_len(shape: &Shape, actual: usize) -> Result<()> {
-        match shape.checked_len() {
-            Some(expected) if expected == actual => Ok(()),
-            expected => Err(Error::ShapeMismatch {
-                shape: shape.dims().to_vec(),
-                expected: expected.unwrap_or(usize::MAX),
-                actual,
-            }),
-        }
     }
 
     /// The element type.
@@ -175,19 +183,23 @@ impl Array {
     /// Copies the elements out as a `Vec<T>`.
     ///
     /// # Errors
-    /// [`Error::DTypeMismatch`] if `T` is not the array's dtype.
+    /// [`Error::DTypeMismatch`] if `T` is not the array's dtype; [`Error::HostOutOfMemory`] if the vector cannot be
+    /// allocated.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         self.check_dtype::<T>()?;
-        Ok(self.as_bytes().chunks_exact(self.dtype.size_in_bytes()).map(T::read_le_bytes).collect())
+        let mut out = try_vec(self.len, || format!("to_vec of a {} array of shape {}", self.dtype, self.shape))?;
+        out.extend(self.as_bytes().chunks_exact(self.dtype.size_in_bytes()).map(T::read_le_bytes));
+        Ok(out)
     }
 
     /// The same bytes under another shape with the same element count.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] if the element counts differ.
+    /// [`Error::ShapeMismatch`] if the element counts differ; [`Error::ShapeOverflow`] if the new shape's element
+    /// count overflows.
     pub fn reshape(mut self, shape: impl IntoShape) -> Result<Array> {
         let shape = shape.into_shape();
-        Self::check_len(&shape, self.len)?;
+        shape.check_len(self.dtype, self.len)?;
         self.shape = shape;
         Ok(self)
     }
@@ -199,6 +211,37 @@ impl Array {
             Err(Error::DTypeMismatch { expected: T::DTYPE, actual: self.dtype })
         }
     }
+}
+
+/// [`Error::HostOutOfMemory`] for `what`, which needed `bytes`.
+pub(crate) fn host_oom(what: String, bytes: usize) -> Error {
+    Error::HostOutOfMemory { what, bytes }
+}
+
+/// An empty vector with room for exactly `n` elements, or [`Error::HostOutOfMemory`] naming `what()`.
+pub(crate) fn try_vec<T>(n: usize, what: impl FnOnce() -> String) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    match out.try_reserve_exact(n) {
+        Ok(()) => Ok(out),
+        Err(_) => Err(host_oom(what(), n.saturating_mul(std::mem::size_of::<T>()))),
+    }
+}
+
+/// `n` zero words straight from the allocator's zeroed memory (`calloc`: fresh pages stay untouched until written),
+/// or `None` if the allocator refuses. `vec![0; n]` would abort the process instead.
+fn try_zeroed_words(n: usize) -> Option<Vec<u64>> {
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let layout = Layout::array::<u64>(n).ok()?;
+    // SAFETY: `layout` has a non-zero size (n > 0).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u64>();
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` comes from the global allocator with the layout of `[u64; n]`, so it is valid for a `Vec<u64>` of
+    // capacity `n`; its `n` elements are initialised, since all-zero bytes are a valid `u64`.
+    Some(unsafe { Vec::from_raw_parts(ptr, n, n) })
 }
 
 /// Asks Linux to back a large, fresh allocation with transparent huge pages where the system allows it
@@ -224,77 +267,18 @@ fn advise_huge_pages(words: &mut [u64]) {
     let _ = words;
 }
 
-/// Formats an array through ndarray's `Display` for its element type.
-macro_rules! with_ndarray {
-    ($array:expr, |$a:ident| $body:expr) => {
-        match $array.dtype() {
-            DType::Bool => {
-                let $a = $array.to_ndarray::<bool>().expect("dtype");
-                $body
-            }
-            DType::U8 => {
-                let $a = $array.to_ndarray::<u8>().expect("dtype");
-                $body
-            }
-            DType::I8 => {
-                let $a = $array.to_ndarray::<i8>().expect("dtype");
-                $body
-            }
-            DType::U16 => {
-                let $a = $array.to_ndarray::<u16>().expect("dtype");
-                $body
-            }
-            DType::I16 => {
-                let $a = $array.to_ndarray::<i16>().expect("dtype");
-                $body
-            }
-            DType::U32 => {
-                let $a = $array.to_ndarray::<u32>().expect("dtype");
-                $body
-            }
-            DType::I32 => {
-                let $a = $array.to_ndarray::<i32>().expect("dtype");
-                $body
-            }
-            DType::U64 => {
-                let $a = $array.to_ndarray::<u64>().expect("dtype");
-                $body
-            }
-            DType::I64 => {
-                let $a = $array.to_ndarray::<i64>().expect("dtype");
-                $body
-            }
-            DType::F16 => {
-                let $a = $array.to_ndarray::<half::f16>().expect("dtype");
-                $body
-            }
-            DType::BF16 => {
-                let $a = $array.to_ndarray::<half::bf16>().expect("dtype");
-                $body
-            }
-            DType::F32 => {
-                let $a = $array.to_ndarray::<f32>().expect("dtype");
-                $body
-            }
-            DType::F64 => {
-                let $a = $array.to_ndarray::<f64>().expect("dtype");
-                $body
-            }
-        }
-    };
-}
-
 impl fmt::Display for Array {
-    /// The values as ndarray prints them (long dims are elided).
+    /// The values as ndarray prints them (`[[1, 2],\n [3, 4]]`), with long dims elided; the output stays small
+    /// whatever the shape (see [`Array`]'s `Debug` for the dtype and shape).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        with_ndarray!(self, |a| fmt::Display::fmt(&a, f))
+        format::values(self, f)
     }
 }
 
 impl fmt::Debug for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Array {{ dtype: {}, shape: {}, data: ", self.dtype, self.shape)?;
-        with_ndarray!(self, |a| write!(f, "{a}"))?;
+        format::values(self, f)?;
         f.write_str(" }")
     }
 }
@@ -302,16 +286,22 @@ impl fmt::Debug for Array {
 macro_rules! impl_from_vec {
     ($($t:ty),*) => {$(
         impl From<Vec<$t>> for Array {
-            /// A 1-d array owning the vector's elements.
+            /// A 1-d array holding the vector's elements.
+            ///
+            /// # Panics
+            /// If the array cannot be allocated (out of host memory); [`Array::from_vec`] returns the error instead.
             fn from(v: Vec<$t>) -> Array {
                 let n = v.len();
-                Array::from_vec(v, [n]).expect("a 1-d shape always matches")
+                Array::from_vec(v, [n]).expect("out of host memory copying a Vec into an Array")
             }
         }
         impl From<&[$t]> for Array {
             /// A 1-d array holding a copy of the slice.
+            ///
+            /// # Panics
+            /// If the array cannot be allocated (out of host memory); [`Array::from_slice`] returns the error instead.
             fn from(v: &[$t]) -> Array {
-                Array::from_slice(v, [v.len()]).expect("a 1-d shape always matches")
+                Array::from_slice(v, [v.len()]).expect("out of host memory copying a slice into an Array")
             }
         }
     )*};
@@ -336,7 +326,7 @@ mod tests {
         let e = Array::from_vec(vec![1u8, 2, 3], [2, 2]).unwrap_err();
         assert!(matches!(e, Error::ShapeMismatch { expected: 4, actual: 3, .. }), "{e}");
         let e = Array::from_slice(&[1u8], [usize::MAX, 3]).unwrap_err();
-        assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+        assert!(matches!(e, Error::ShapeOverflow { .. }), "{e}");
     }
 
     #[test]

@@ -146,18 +146,15 @@ pub trait Element: sealed::Sealed + Copy + Send + Sync + fmt::Debug + PartialEq 
     /// The dtype of this type.
     const DTYPE: DType;
 
-    /// Writes the element's little-endian bytes into `out` (whose length is `DTYPE.size_in_bytes()`).
+    /// Writes the element's little-endian bytes into `out`, whose length should be `DTYPE.size_in_bytes()`.
     ///
-    /// # Panics
-    /// If `out` has the wrong length (an internal error; the crate always passes the right length).
+    /// Never panics: a shorter `out` receives the low bytes that fit, a longer one keeps its extra bytes.
     fn write_le_bytes(self, out: &mut [u8]);
 
-    /// Reads an element from exactly `DTYPE.size_in_bytes()` little-endian bytes.
+    /// Reads an element from `DTYPE.size_in_bytes()` little-endian bytes.
     ///
     /// For `bool`, any non-zero byte reads as `true` (a byte that is not 0 or 1 can only come from raw bytes).
-    ///
-    /// # Panics
-    /// If `bytes` has the wrong length (an internal error; the crate always passes the right length).
+    /// Never panics: missing high bytes read as zero and extra bytes are ignored.
     fn read_le_bytes(bytes: &[u8]) -> Self;
 }
 
@@ -168,11 +165,26 @@ macro_rules! impl_element {
             const DTYPE: DType = DType::$d;
             #[inline]
             fn write_le_bytes(self, out: &mut [u8]) {
-                out.copy_from_slice(&self.to_le_bytes());
+                let le = self.to_le_bytes();
+                match <&mut [u8; std::mem::size_of::<$t>()]>::try_from(&mut *out) {
+                    Ok(exact) => *exact = le,
+                    Err(_) => {
+                        let n = out.len().min(le.len());
+                        out[..n].copy_from_slice(&le[..n]);
+                    }
+                }
             }
             #[inline]
             fn read_le_bytes(bytes: &[u8]) -> Self {
-                <$t>::from_le_bytes(bytes.try_into().expect("element byte length"))
+                match bytes.try_into() {
+                    Ok(exact) => <$t>::from_le_bytes(exact),
+                    Err(_) => {
+                        let mut le = [0u8; std::mem::size_of::<$t>()];
+                        let n = bytes.len().min(le.len());
+                        le[..n].copy_from_slice(&bytes[..n]);
+                        <$t>::from_le_bytes(le)
+                    }
+                }
             }
         }
     )*};
@@ -188,11 +200,13 @@ impl Element for bool {
     const DTYPE: DType = DType::Bool;
     #[inline]
     fn write_le_bytes(self, out: &mut [u8]) {
-        out[0] = self as u8;
+        if let Some(b) = out.first_mut() {
+            *b = self as u8;
+        }
     }
     #[inline]
     fn read_le_bytes(bytes: &[u8]) -> Self {
-        bytes[0] != 0
+        bytes.first().is_some_and(|&b| b != 0)
     }
 }
 
@@ -215,5 +229,19 @@ mod tests {
         let mut b = [0u8; 2];
         half::bf16::from_f32(1.5).write_le_bytes(&mut b);
         assert_eq!(b, [0xc0, 0x3f]);
+    }
+
+    #[test]
+    fn wrong_lengths_do_not_panic() {
+        assert_eq!(u32::read_le_bytes(&[1, 2]), 0x0201);
+        assert_eq!(u16::read_le_bytes(&[1, 2, 3]), 0x0201);
+        assert!(!bool::read_le_bytes(&[]));
+        let mut short = [0u8; 3];
+        0x0403_0201u32.write_le_bytes(&mut short);
+        assert_eq!(short, [1, 2, 3]);
+        let mut long = [9u8; 3];
+        7u16.write_le_bytes(&mut long);
+        assert_eq!(long, [7, 0, 9]);
+        true.write_le_bytes(&mut []);
     }
 }

@@ -38,19 +38,26 @@ pub enum Error {
         reason: String,
     },
 
-    /// A host buffer's element count does not match the shape it was given.
-    #[error("shape {shape:?} holds {expected} elements but {actual} were given")]
+    /// The element count of some data does not match the shape it was given (a constructor's buffer, or the
+    /// array or tensor being reshaped).
+    #[error(
+        "shape {shape:?} holds {expected} elements but the data has {actual}; give a shape whose dims multiply to \
+         {actual}"
+    )]
     ShapeMismatch {
         /// The requested shape.
         shape: Vec<usize>,
         /// The product of the dims.
         expected: usize,
-        /// The number of elements supplied.
+        /// The number of elements in the data.
         actual: usize,
     },
 
-    /// The product of a shape's dims (or its size in bytes) does not fit in `usize`.
-    #[error("shape {shape:?} of {dtype} is too large: its size in bytes overflows usize")]
+    /// The product of a shape's dims, or its size in bytes, exceeds `isize::MAX`: more than any allocation can hold.
+    #[error(
+        "shape {shape:?} of {dtype} is too large: its element count or size in bytes exceeds isize::MAX, more than \
+         any allocation can hold; use smaller dims"
+    )]
     ShapeOverflow {
         /// The requested shape.
         shape: Vec<usize>,
@@ -206,6 +213,48 @@ pub enum Error {
     /// An option was out of its valid range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+
+    // ---- Added for issue 11 (reliability). ----
+    /// The host allocator refused memory for an array or a copy of one (a process or system memory limit).
+    #[error(
+        "out of host memory: {what} needs {bytes} bytes and the allocator refused them; free memory, raise the \
+         process's memory limit or work on smaller pieces"
+    )]
+    HostOutOfMemory {
+        /// What needed the memory (e.g. `"a u8 array of shape [1099511627776]"`).
+        what: String,
+        /// The size of the failed allocation in bytes.
+        bytes: usize,
+    },
+
+    /// `ndarray` cannot represent the shape: the product of its non-zero dims exceeds `isize::MAX` (ndarray's limit,
+    /// even for an empty array such as `[0, usize::MAX]`).
+    #[error(
+        "ndarray cannot hold shape {shape:?}: the product of its non-zero dims exceeds isize::MAX (ndarray's limit, \
+         even for an empty array); reshape the array before converting it"
+    )]
+    NdarrayShape {
+        /// The array's shape.
+        shape: Vec<usize>,
+    },
+
+    /// An output array given to an operation (e.g. `download_into`) has another dtype or shape than the result.
+    #[error(
+        "{op}: the output array is {actual_dtype} of shape {actual_shape:?} but the result is {expected_dtype} of \
+         shape {expected_shape:?}; pass an array of that dtype and shape (e.g. from `Array::zeros`)"
+    )]
+    OutputMismatch {
+        /// The operation (e.g. "download_into").
+        op: &'static str,
+        /// The result's dtype.
+        expected_dtype: DType,
+        /// The result's shape.
+        expected_shape: Vec<usize>,
+        /// The output array's dtype.
+        actual_dtype: DType,
+        /// The output array's shape.
+        actual_shape: Vec<usize>,
+    },
 }
 
 /// `Result<T, wgpu_tensor::Error>`.

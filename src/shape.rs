@@ -45,14 +45,37 @@ impl Shape {
         self.0.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 
-    /// The element count and the size in bytes for `dtype`, or [`Error::ShapeOverflow`].
+    /// The element count and the size in bytes for `dtype`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeOverflow`] if the element count or the size in bytes exceeds `isize::MAX` (no allocation, on
+    /// the host or in ndarray, can be larger). An empty shape is never too large, whatever its other dims.
     pub fn checked_size(&self, dtype: DType) -> Result<(usize, usize)> {
         self.checked_len()
             .and_then(|n| Some((n, n.checked_mul(dtype.size_in_bytes())?)))
+            .filter(|&(_, bytes)| bytes <= isize::MAX as usize)
             .ok_or_else(|| Error::ShapeOverflow { shape: self.0.clone(), dtype })
     }
 
+    /// Checks that data of `actual` elements of `dtype` fits this shape, returning the element count.
+    ///
+    /// # Errors
+    /// [`Error::ShapeOverflow`] if the shape itself is too large (see [`Shape::checked_size`]);
+    /// [`Error::ShapeMismatch`] if its element count is not `actual`.
+    pub(crate) fn check_len(&self, dtype: DType, actual: usize) -> Result<usize> {
+        let (expected, _) = self.checked_size(dtype)?;
+        if expected == actual {
+            Ok(expected)
+        } else {
+            Err(Error::ShapeMismatch { shape: self.0.clone(), expected, actual })
+        }
+    }
+
     /// Row-major strides in elements (the last dim has stride 1).
+    ///
+    /// Exact for every shape whose element count fits `usize`; where a product overflows (a shape that no data can
+    /// have, or an empty one such as `[0, usize::MAX, 2]`) the stride saturates at `usize::MAX`. See
+    /// [`Shape::checked_strides`].
     pub fn strides(&self) -> Vec<usize> {
         let mut strides = vec![1usize; self.0.len()];
         for i in (0..self.0.len().saturating_sub(1)).rev() {
@@ -61,15 +84,43 @@ impl Shape {
         strides
     }
 
+    /// Row-major strides in elements, or `None` if one of them overflows `usize`.
+    ///
+    /// ```
+    /// use wgpu_tensor::Shape;
+    /// assert_eq!(Shape::from([2, 3]).checked_strides(), Some(vec![3, 1]));
+    /// assert_eq!(Shape::from([2, usize::MAX, 2]).checked_strides(), None);
+    /// ```
+    pub fn checked_strides(&self) -> Option<Vec<usize>> {
+        let mut strides = vec![1usize; self.0.len()];
+        for i in (0..self.0.len().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1].checked_mul(self.0[i + 1])?;
+        }
+        Some(strides)
+    }
+
     /// Consumes the shape, returning its dims.
     pub fn into_dims(self) -> Vec<usize> {
         self.0
     }
 }
 
+/// The most dims that [`Shape`]'s `Display` writes out; longer shapes show their first and last dims.
+const DISPLAY_DIMS: usize = 32;
+
 impl std::fmt::Display for Shape {
+    /// The dims as a list (`[2, 3]`); a shape of more than 32 dims shows its first and last 16 and the count
+    /// between, so the text stays short whatever the shape.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.0)
+        let dims = &self.0;
+        if dims.len() <= DISPLAY_DIMS {
+            return write!(f, "{dims:?}");
+        }
+        let edge = DISPLAY_DIMS / 2;
+        let (head, tail) = (&dims[..edge], &dims[dims.len() - edge..]);
+        let head = format!("{head:?}");
+        let tail = format!("{tail:?}");
+        write!(f, "{}, ... {} more dims ..., {}", &head[..head.len() - 1], dims.len() - 2 * edge, &tail[1..])
     }
 }
 

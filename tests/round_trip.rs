@@ -84,15 +84,16 @@ fn shapes_scalar_empty_and_nd() {
 fn strided_ndarray_views_upload_in_logical_order() {
     let m = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as i32);
     let device = &devices()[0];
-    let transposed = Array::from(m.t());
+    let transposed = Array::try_from(m.t()).unwrap();
     let back = device.upload(&transposed).unwrap().download().unwrap().to_ndarray::<i32>().unwrap();
     assert_eq!(back, m.t().into_dyn());
     let stepped = m.slice(s![1..;2, ..;-3]);
-    let back = device.upload(&Array::from(&stepped)).unwrap().download().unwrap().to_ndarray::<i32>().unwrap();
+    let back =
+        device.upload(&Array::try_from(&stepped).unwrap()).unwrap().download().unwrap().to_ndarray::<i32>().unwrap();
     assert_eq!(back, stepped.into_dyn());
     let cube = Array3::from_shape_fn((2, 3, 4), |(a, b, c)| half::f16::from_f32((a * 100 + b * 10 + c) as f32));
     let permuted = cube.view().permuted_axes([2, 0, 1]);
-    let back = device.upload(&Array::from(permuted)).unwrap().download().unwrap();
+    let back = device.upload(&Array::try_from(permuted).unwrap()).unwrap().download().unwrap();
     assert_eq!(back.to_ndarray::<half::f16>().unwrap(), permuted.into_dyn());
 }
 

@@ -6,7 +6,7 @@
 //! does not (f16/bf16 targets from 32/64-bit floats and from integers), it is round-to-nearest-even from the exact
 //! source value (tested against a brute-force nearest-representable search).
 
-use crate::{Array, DType};
+use crate::{Array, DType, Result};
 
 use super::CastPolicy;
 
@@ -256,17 +256,17 @@ fn read_elem(bytes: &[u8], size: usize, i: usize) -> u64 {
 impl Array {
     /// The exact host cast to `to` (integer → integer wraps, like Rust `as`); see [`Array::cast_with`].
     ///
-    /// # Panics
+    /// # Errors
     /// As [`Array::cast_with`].
     ///
     /// ```
     /// use wgpu_tensor::{Array, DType};
     /// let a = Array::from(vec![i64::MAX, 16_777_217, -1]);
-    /// assert_eq!(a.cast(DType::F32).to_vec::<f32>()?, [i64::MAX as f32, 16_777_216.0, -1.0]);
-    /// assert_eq!(a.cast(DType::U8).to_vec::<u8>()?, [255, 1, 255]);
+    /// assert_eq!(a.cast(DType::F32)?.to_vec::<f32>()?, [i64::MAX as f32, 16_777_216.0, -1.0]);
+    /// assert_eq!(a.cast(DType::U8)?.to_vec::<u8>()?, [255, 1, 255]);
     /// # Ok::<(), wgpu_tensor::Error>(())
     /// ```
-    pub fn cast(&self, to: DType) -> Array {
+    pub fn cast(&self, to: DType) -> Result<Array> {
         self.cast_with(to, CastPolicy::Wrap)
     }
 
@@ -274,12 +274,13 @@ impl Array {
     /// [`DeviceTensor::cast_with`](crate::DeviceTensor::cast_with) on any adapter (the device kernels are tested
     /// against it). A same-dtype cast is a copy.
     ///
-    /// # Panics
-    /// If the result's size in bytes overflows `usize` (possible only on 32-bit targets, for an array of more than
-    /// `usize::MAX / 8` narrow elements cast to an 8-byte dtype).
-    pub fn cast_with(&self, to: DType, policy: CastPolicy) -> Array {
+    /// # Errors
+    /// [`Error::HostOutOfMemory`](crate::Error::HostOutOfMemory) if the result cannot be allocated;
+    /// [`Error::ShapeOverflow`](crate::Error::ShapeOverflow) if it would exceed `isize::MAX` bytes (a wider dtype
+    /// than the source's, on a 32-bit target).
+    pub fn cast_with(&self, to: DType, policy: CastPolicy) -> Result<Array> {
         let from = self.dtype();
-        let mut out = Array::zeros(to, self.shape()).expect("the cast result fits in memory");
+        let mut out = Array::zeros(to, self.shape())?;
         let (ss, ts) = (from.size_in_bytes(), to.size_in_bytes());
         let src = self.as_bytes();
         let dst = out.as_bytes_mut_unchecked();
@@ -287,7 +288,7 @@ impl Array {
             let y = cast_bits(from, to, policy, read_elem(src, ss, i));
             dst[i * ts..(i + 1) * ts].copy_from_slice(&y.to_le_bytes()[..ts]);
         }
-        out
+        Ok(out)
     }
 
     /// How many elements [`Array::cast`] to `to` would change (the host twin of

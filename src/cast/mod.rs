@@ -89,8 +89,8 @@ pub use host::{cast_bits, cast_is_lossy};
 /// ```
 /// use wgpu_tensor::{Array, CastPolicy, DType};
 /// let a = Array::from(vec![-1i32, 300]);
-/// assert_eq!(a.cast_with(DType::U8, CastPolicy::Wrap).to_vec::<u8>()?, [255, 44]);
-/// assert_eq!(a.cast_with(DType::U8, CastPolicy::Saturate).to_vec::<u8>()?, [0, 255]);
+/// assert_eq!(a.cast_with(DType::U8, CastPolicy::Wrap)?.to_vec::<u8>()?, [255, 44]);
+/// assert_eq!(a.cast_with(DType::U8, CastPolicy::Saturate)?.to_vec::<u8>()?, [0, 255]);
 /// # Ok::<(), wgpu_tensor::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
