@@ -7,6 +7,8 @@
 //!
 //! ```ignore
 //! let out = wgsl_harness::run(&libs, "u64_mul(a, b)", &a, &b, &[]);
+//! // Several routines over the same operands, compiled and dispatched once: one output vector per expression.
+//! let outs = wgsl_harness::run_many_on(wgsl_harness::gl(), &libs, &["u64_add(a, b)", "u64_sub(a, b)"], &a, &b, &[]);
 //! ```
 
 #![allow(dead_code)]
@@ -41,7 +43,7 @@ pub fn gl() -> &'static Device {
 }
 
 const WORKGROUP: u32 = 64;
-/// Elements per dispatch (keeps every binding far below 128 MiB and the grid small).
+/// Output values per dispatch (keeps every binding far below 128 MiB and the grid small).
 const BATCH: usize = 1 << 20;
 
 /// Evaluates `expr` (a WGSL expression over `a`, `b`, `c`: `vec2<u32>`) once per element on the default device.
@@ -59,8 +61,31 @@ pub fn run_on(
     b: &[[u32; 2]],
     c: &[[u32; 2]],
 ) -> Vec<[u32; 2]> {
+    run_many_on(device, libs, &[expr], a, b, c).pop().unwrap_or_default()
+}
+
+/// Evaluates every expression of `exprs` once per element in one compiled module (cheaper than one [`run_on`] per
+/// expression: a module compiles once); returns one output vector per expression, in order.
+pub fn run_many_on(
+    device: &Device,
+    libs: &str,
+    exprs: &[&str],
+    a: &[[u32; 2]],
+    b: &[[u32; 2]],
+    c: &[[u32; 2]],
+) -> Vec<Vec<[u32; 2]>> {
     assert!(b.is_empty() || b.len() == a.len(), "b must be empty or as long as a");
     assert!(c.is_empty() || c.len() == a.len(), "c must be empty or as long as a");
+    let k = exprs.len();
+    let evals: String = exprs
+        .iter()
+        .enumerate()
+        .map(|(j, e)| {
+            format!("fn harness_eval{j}(a: vec2<u32>, b: vec2<u32>, c: vec2<u32>) -> vec2<u32> {{ return {e}; }}\n")
+        })
+        .collect();
+    let stores: String =
+        (0..k).map(|j| format!("    out[i * {k}u + {j}u] = harness_eval{j}(in_a[i], b, c);\n")).collect();
     let wgsl = format!(
         "{libs}\n\
          @group(0) @binding(0) var<storage, read> in_a: array<vec2<u32>>;\n\
@@ -68,24 +93,25 @@ pub fn run_on(
          @group(0) @binding(2) var<storage, read> in_c: array<vec2<u32>>;\n\
          @group(0) @binding(3) var<storage, read_write> out: array<vec2<u32>>;\n\
          @group(0) @binding(4) var<uniform> n: vec4<u32>;\n\
-         fn harness_eval(a: vec2<u32>, b: vec2<u32>, c: vec2<u32>) -> vec2<u32> {{ return {expr}; }}\n\
+         {evals}\
          @compute @workgroup_size({WORKGROUP})\n\
          fn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n\
              let i = gid.x;\n\
              if i >= n.x {{ return; }}\n\
              let b = select(vec2<u32>(0u), in_b[i], n.y != 0u);\n\
              let c = select(vec2<u32>(0u), in_c[i], n.z != 0u);\n\
-             out[i] = harness_eval(in_a[i], b, c);\n\
+         {stores}\
          }}\n"
     );
+    let label = exprs.join("; ");
     let d = device.wgpu_device();
     let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
     let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(expr),
+        label: Some(&label),
         source: wgpu::ShaderSource::Wgsl(wgsl.into()),
     });
     let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(expr),
+        label: Some(&label),
         layout: None,
         module: &module,
         entry_point: Some("main"),
@@ -93,13 +119,17 @@ pub fn run_on(
         cache: None,
     });
     if let Some(e) = pollster::block_on(scope.pop()) {
-        panic!("WGSL for `{expr}` does not validate: {e}");
+        panic!("WGSL for `{label}` does not validate: {e}");
     }
-    let mut result = Vec::with_capacity(a.len());
-    for start in (0..a.len()).step_by(BATCH) {
-        let end = (start + BATCH).min(a.len());
+    let mut result = vec![Vec::with_capacity(a.len()); k];
+    let batch = (BATCH / k.max(1)).max(1);
+    for start in (0..a.len()).step_by(batch) {
+        let end = (start + batch).min(a.len());
         let slice = |v: &[[u32; 2]]| if v.is_empty() { vec![[0u32; 2]] } else { v[start..end].to_vec() };
-        result.extend(dispatch(device, &pipeline, &slice(a), &slice(b), &slice(c), [end - start, b.len(), c.len()]));
+        let out = dispatch(device, &pipeline, &slice(a), &slice(b), &slice(c), [end - start, b.len(), c.len()], k);
+        for (j, r) in result.iter_mut().enumerate() {
+            r.extend(out.iter().skip(j).step_by(k));
+        }
     }
     result
 }
@@ -111,6 +141,7 @@ fn dispatch(
     b: &[[u32; 2]],
     c: &[[u32; 2]],
     lens: [usize; 3],
+    k: usize,
 ) -> Vec<[u32; 2]> {
     let d = device.wgpu_device();
     let storage = |data: &[[u32; 2]]| {
@@ -122,7 +153,7 @@ fn dispatch(
     };
     let n = lens[0];
     let (ba, bb, bc) = (storage(a), storage(b), storage(c));
-    let size = (n.max(1) * 8) as u64;
+    let size = (n.max(1) * k * 8) as u64;
     let out = d.create_buffer(&wgpu::BufferDescriptor {
         label: None,
         size,
@@ -164,5 +195,5 @@ fn dispatch(
     read.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
     d.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
     let bytes = read.get_mapped_range(..).expect("mapped range");
-    bytemuck::cast_slice::<u8, [u32; 2]>(&bytes)[..n].to_vec()
+    bytemuck::cast_slice::<u8, [u32; 2]>(&bytes)[..n * k].to_vec()
 }
