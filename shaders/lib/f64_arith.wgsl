@@ -1,0 +1,193 @@
+// IEEE 754 binary64 arithmetic emulated on bit patterns vec2<u32>(lo, hi) with u32 operations (no SHADER_F64):
+// f64_add, f64_sub, f64_mul, f64_div, f64_sqrt, correctly rounded (round to nearest, ties to even), subnormal inputs
+// and outputs kept (no flush to zero), overflow to ±inf.
+// Needs u64.wgsl, round_pack.wgsl and convert.wgsl (float_decode), and therefore a `mark_lossy(bool)` function from
+// the entry point (round_pack reports inexact results through it; a no-op where nobody counts).
+//
+// Special values follow IEEE 754: x + (-x) = +0, (-0) + (-0) = -0, inf - inf = NaN, 0 * inf = NaN, x / ±0 = ±inf
+// (x finite, nonzero), 0 / 0 = NaN, inf / inf = NaN, sqrt(-0) = -0, sqrt(x < 0) = NaN, sqrt(+inf) = +inf.
+// NaN results: a NaN operand propagates, quieted (the first operand's when both are NaN, like x86 SSE); an invalid
+// operation on non-NaN operands gives the canonical quiet NaN 0x7ff8000000000000 (f64::NAN in Rust).
+//
+// Method (model: Berkeley SoftFloat f64_add/f64_mul/f64_div/f64_sqrt, with one shared round_pack): each routine forms
+// an exact integer significand with at least two bits beyond the 53 kept plus a sticky bit for everything below,
+// then round_pack rounds once. add aligns 63-bit significands (a borrowed sticky bit makes subtraction exact:
+// sig - 1 with sticky set is the true difference); mul takes the high 64 bits of the 128-bit product of the
+// normalised significands, the low 64 bits as sticky; div runs 63 steps of restoring division (quotient of 62 or
+// 63 bits, remainder != 0 as sticky); sqrt runs 61 steps of the digit-by-digit integer square root of sig * 2^68
+// (root of 61 bits, remainder != 0 as sticky).
+// Cost (rough WGSL operation counts; branches on specials aside): add ~150, mul ~200, div ~900 (63 loop trips),
+// sqrt ~1100 (61 loop trips). Reference: Rust's f64 arithmetic (IEEE 754, correctly rounded), bit for bit in
+// tests/wgsl_lib_f64.rs.
+
+// Whether x is a NaN.
+fn f64_is_nan(x: vec2<u32>) -> bool {
+    let hi = x.y & 0x7fffffffu;
+    return hi > 0x7ff00000u || (hi == 0x7ff00000u && x.x != 0u);
+}
+
+// Whether x is ±inf.
+fn f64_is_inf(x: vec2<u32>) -> bool {
+    return (x.y & 0x7fffffffu) == 0x7ff00000u && x.x == 0u;
+}
+
+// Whether x is ±0.
+fn f64_is_zero(x: vec2<u32>) -> bool {
+    return ((x.y & 0x7fffffffu) | x.x) == 0u;
+}
+
+// The canonical quiet NaN, 0x7ff8000000000000.
+fn f64_default_nan() -> vec2<u32> {
+    return vec2<u32>(0u, 0x7ff80000u);
+}
+
+// The NaN result of an operation with a NaN operand: a's when a is NaN, else b's, with the quiet bit set.
+fn f64_propagate_nan(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    return select(b, a, f64_is_nan(a)) | vec2<u32>(0u, 0x00080000u);
+}
+
+// ±inf with the given sign.
+fn f64_signed_inf(neg: bool) -> vec2<u32> {
+    return vec2<u32>(0u, select(0x7ff00000u, 0xfff00000u, neg));
+}
+
+// a + b.
+fn f64_add(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    if f64_is_nan(a) || f64_is_nan(b) {
+        return f64_propagate_nan(a, b);
+    }
+    let ma = vec2<u32>(a.x, a.y & 0x7fffffffu);
+    let mb = vec2<u32>(b.x, b.y & 0x7fffffffu);
+    let subtract = ((a.y ^ b.y) >> 31u) != 0u;
+    // x is the operand of larger magnitude.
+    let swap = u64_lt(ma, mb);
+    let x = select(a, b, swap);
+    let mx = select(ma, mb, swap);
+    let my = select(mb, ma, swap);
+    if f64_is_inf(x) {
+        return select(x, f64_default_nan(), subtract && f64_is_inf(my));
+    }
+    if subtract && all(mx == my) {
+        return vec2<u32>(0u); // exact cancellation rounds to +0
+    }
+    let dx = float_decode(mx, 52u, 11u);
+    let dy = float_decode(my, 52u, 11u);
+    let shift = u32(dx.e - dy.e); // >= 0
+    let sx = u64_shl(dx.sig, 10u); // < 2^63: the sum cannot overflow 64 bits
+    let sy_full = u64_shl(dy.sig, 10u);
+    let sy = u64_shr(sy_full, shift);
+    let lost = u64_low_bits_nonzero(sy_full, shift);
+    // With lost bits, the true difference lies strictly between (sx - sy - 1) and (sx - sy): borrow one and let the
+    // sticky bit stand for the rest.
+    let diff = u64_sub(u64_sub(sx, sy), vec2<u32>(select(0u, 1u, lost), 0u));
+    let sig = select(u64_add(sx, sy), diff, subtract);
+    return round_pack((x.y >> 31u) != 0u, dx.e - 10, sig, lost, 52u, 11u);
+}
+
+// a - b.
+fn f64_sub(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    return f64_add(a, select(b ^ vec2<u32>(0u, 0x80000000u), b, f64_is_nan(b)));
+}
+
+// a * b.
+fn f64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    if f64_is_nan(a) || f64_is_nan(b) {
+        return f64_propagate_nan(a, b);
+    }
+    let neg = ((a.y ^ b.y) >> 31u) != 0u;
+    if f64_is_inf(a) || f64_is_inf(b) {
+        return select(f64_signed_inf(neg), f64_default_nan(), f64_is_zero(a) || f64_is_zero(b));
+    }
+    let da = float_decode(a, 52u, 11u);
+    let db = float_decode(b, 52u, 11u);
+    // Normalised significands (leading one at bit 63; zero stays zero and gives a signed zero).
+    let la = u64_clz(da.sig);
+    let lb = u64_clz(db.sig);
+    let p = u64_mul_full(u64_shl(da.sig, la), u64_shl(db.sig, lb));
+    let e = da.e - i32(la) + db.e - i32(lb) + 64;
+    return round_pack(neg, e, p.zw, (p.x | p.y) != 0u, 52u, 11u);
+}
+
+// The significand of a finite nonzero f64 shifted so its leading one is at bit 52, and the matching exponent.
+struct F64Norm {
+    sig: vec2<u32>,
+    e: i32,
+}
+
+fn f64_normalise(x: vec2<u32>) -> F64Norm {
+    let d = float_decode(x, 52u, 11u);
+    let l = u64_clz(d.sig) - 11u;
+    return F64Norm(u64_shl(d.sig, l), d.e - i32(l));
+}
+
+// a / b.
+fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    if f64_is_nan(a) || f64_is_nan(b) {
+        return f64_propagate_nan(a, b);
+    }
+    let neg = ((a.y ^ b.y) >> 31u) != 0u;
+    let signed_zero = vec2<u32>(0u, select(0u, 0x80000000u, neg));
+    if f64_is_inf(a) {
+        return select(f64_signed_inf(neg), f64_default_nan(), f64_is_inf(b));
+    }
+    if f64_is_inf(b) {
+        return signed_zero;
+    }
+    if f64_is_zero(b) {
+        return select(f64_signed_inf(neg), f64_default_nan(), f64_is_zero(a));
+    }
+    if f64_is_zero(a) {
+        return signed_zero;
+    }
+    let na = f64_normalise(a);
+    let nb = f64_normalise(b);
+    let d = nb.sig;
+    // q = floor(sa * 2^62 / sb), one bit per step; r < sb < 2^53 throughout.
+    var r = na.sig;
+    var q = vec2<u32>(0u);
+    for (var i = 0u; i < 63u; i++) {
+        q = vec2<u32>(q.x << 1u, (q.y << 1u) | (q.x >> 31u));
+        if !u64_lt(r, d) {
+            r = u64_sub(r, d);
+            q.x |= 1u;
+        }
+        r = vec2<u32>(r.x << 1u, (r.y << 1u) | (r.x >> 31u));
+    }
+    return round_pack(neg, na.e - nb.e - 62, q, !u64_is_zero(r), 52u, 11u);
+}
+
+// sqrt(a).
+fn f64_sqrt(a: vec2<u32>) -> vec2<u32> {
+    if f64_is_nan(a) {
+        return f64_propagate_nan(a, a);
+    }
+    if f64_is_zero(a) {
+        return a; // sqrt(±0) = ±0
+    }
+    if (a.y >> 31u) != 0u {
+        return f64_default_nan();
+    }
+    if f64_is_inf(a) {
+        return a;
+    }
+    let n = f64_normalise(a);
+    // Make the exponent even: value = sig * 2^e with sig < 2^54.
+    let odd = (n.e & 1) != 0;
+    let sig = u64_shl(n.sig, select(0u, 1u, odd));
+    let e = n.e - select(0, 1, odd);
+    // Digit-by-digit square root of R = sig * 2^68 (< 2^122): pairs of bits from the top; only the first 27 pairs
+    // come from sig. Invariant: (R's bits so far) = q^2 + r with r <= 2q, so r stays below 2^63.
+    var r = vec2<u32>(0u);
+    var q = vec2<u32>(0u);
+    for (var k = 0u; k < 61u; k++) {
+        let pair = select(0u, u64_shr(sig, (52u - 2u * k) & 63u).x & 3u, k <= 26u);
+        r = vec2<u32>((r.x << 2u) | pair, (r.y << 2u) | (r.x >> 30u));
+        let t = vec2<u32>((q.x << 2u) | 1u, (q.y << 2u) | (q.x >> 30u));
+        q = vec2<u32>(q.x << 1u, (q.y << 1u) | (q.x >> 31u));
+        if !u64_lt(r, t) {
+            r = u64_sub(r, t);
+            q.x |= 1u;
+        }
+    }
+    return round_pack(false, (e - 68) / 2, q, !u64_is_zero(r), 52u, 11u);
+}
