@@ -413,3 +413,36 @@ fn operand_mix_covers_ties_cancellation_and_subnormals() {
     assert!(cancel > 2_000, "{cancel} sums cancelling 20 bits or more");
     assert!(subnormal_results > 5_000, "{subnormal_results} subnormal results");
 }
+
+/// Prints the cost of each routine on the default device: ns per element over 2^20 random-bits operand pairs (the
+/// copy `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
+#[test]
+#[ignore]
+fn f64_routine_costs() {
+    let rng = SplitMix::new(3);
+    let n = 1 << 20;
+    let (a, b): (Vec<[u32; 2]>, Vec<[u32; 2]>) = (0..n)
+        .map(|_| {
+            let (x, y) = (rng.with_exp(900 + rng.below(200) as i64), rng.with_exp(900 + rng.below(200) as i64));
+            (words(x), words(y))
+        })
+        .unzip();
+    let libs = libs();
+    let exprs = [
+        "a",
+        "u64_add(a, b)",
+        "f64_add(a, b)",
+        "f64_mul(a, b)",
+        "f64_div(a, b)",
+        "f64_sqrt(a)",
+        "f64_lt(a, b)",
+        "f64_minimum(a, b)",
+        "f64_round(a)",
+    ];
+    for expr in exprs {
+        let expr =
+            if expr.contains("lt(") { format!("vec2<u32>(select(0u, 1u, {expr}), 0u)") } else { expr.to_string() };
+        let s = wgsl_harness::seconds_per_dispatch(wgsl_harness::device(), &libs, &expr, &a, &b, 10);
+        println!("{expr:<45} {:8.2} ns/element", s * 1e9 / n as f64);
+    }
+}

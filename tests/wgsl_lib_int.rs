@@ -395,3 +395,21 @@ fn every_lib_routine_has_one_home() {
         assert_eq!(defs, 1, "fn {name} is defined {defs} times in shaders/lib");
     }
 }
+
+/// Prints the cost of the 64-bit routines on the default device: ns per element over 2^20 operand pairs (the copy
+/// `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
+#[test]
+#[ignore]
+fn int64_routine_costs() {
+    let mut rng = SplitMix(5);
+    let n = 1 << 20;
+    let (a, b): (Vec<[u32; 2]>, Vec<[u32; 2]>) =
+        (0..n).map(|_| (words(rng.next(), 64), words(rng.operand(), 64))).unzip();
+    let libs = [U64_LIB, INT_LIB, INT64_LIB].join("\n");
+    for expr in
+        ["a", "u64_add(a, b)", "u64_mul(a, b)", "u64_div(a, b)", "i64_div(a, b)", "i64_rem(a, b)", "i64_shr(a, b.x)"]
+    {
+        let s = wgsl_harness::seconds_per_dispatch(wgsl_harness::device(), &libs, expr, &a, &b, 10);
+        println!("{expr:<20} {:8.2} ns/element", s * 1e9 / n as f64);
+    }
+}

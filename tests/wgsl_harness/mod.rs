@@ -77,6 +77,24 @@ pub fn run_many_on(
     assert!(b.is_empty() || b.len() == a.len(), "b must be empty or as long as a");
     assert!(c.is_empty() || c.len() == a.len(), "c must be empty or as long as a");
     let k = exprs.len();
+    let wgsl = module_source(libs, exprs);
+    let pipeline = pipeline(device, &wgsl, &exprs.join("; "));
+    let mut result = vec![Vec::with_capacity(a.len()); k];
+    let batch = (BATCH / k.max(1)).max(1);
+    for start in (0..a.len()).step_by(batch) {
+        let end = (start + batch).min(a.len());
+        let slice = |v: &[[u32; 2]]| if v.is_empty() { vec![[0u32; 2]] } else { v[start..end].to_vec() };
+        let out = dispatch(device, &pipeline, &slice(a), &slice(b), &slice(c), [end - start, b.len(), c.len()], k);
+        for (j, r) in result.iter_mut().enumerate() {
+            r.extend(out.iter().skip(j).step_by(k));
+        }
+    }
+    result
+}
+
+/// The WGSL module evaluating `exprs` into `out[i * k + j]`.
+fn module_source(libs: &str, exprs: &[&str]) -> String {
+    let k = exprs.len();
     let evals: String = exprs
         .iter()
         .enumerate()
@@ -103,15 +121,19 @@ pub fn run_many_on(
          {stores}\
          }}\n"
     );
-    let label = exprs.join("; ");
+    wgsl
+}
+
+/// Compiles a module; invalid WGSL panics with wgpu's message.
+fn pipeline(device: &Device, wgsl: &str, label: &str) -> wgpu::ComputePipeline {
     let d = device.wgpu_device();
     let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
     let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(&label),
+        label: Some(label),
         source: wgpu::ShaderSource::Wgsl(wgsl.into()),
     });
     let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(&label),
+        label: Some(label),
         layout: None,
         module: &module,
         entry_point: Some("main"),
@@ -121,17 +143,90 @@ pub fn run_many_on(
     if let Some(e) = pollster::block_on(scope.pop()) {
         panic!("WGSL for `{label}` does not validate: {e}");
     }
-    let mut result = vec![Vec::with_capacity(a.len()); k];
-    let batch = (BATCH / k.max(1)).max(1);
-    for start in (0..a.len()).step_by(batch) {
-        let end = (start + batch).min(a.len());
-        let slice = |v: &[[u32; 2]]| if v.is_empty() { vec![[0u32; 2]] } else { v[start..end].to_vec() };
-        let out = dispatch(device, &pipeline, &slice(a), &slice(b), &slice(c), [end - start, b.len(), c.len()], k);
-        for (j, r) in result.iter_mut().enumerate() {
-            r.extend(out.iter().skip(j).step_by(k));
+    pipeline
+}
+
+/// Wall seconds per dispatch of `expr` over the (at most 2^20) elements of `a`, `b` (resident on the device; `reps`
+/// dispatches recorded in one encoder after one warm-up). For ignored tests that print costs; never asserted.
+pub fn seconds_per_dispatch(device: &Device, libs: &str, expr: &str, a: &[[u32; 2]], b: &[[u32; 2]], reps: u32) -> f64 {
+    assert!(a.len() <= BATCH && b.len() == a.len(), "at most 2^20 elements, b as long as a");
+    let pipeline = pipeline(device, &module_source(libs, &[expr]), expr);
+    let bound = Bound::new(device, &pipeline, a, b, &[[0u32; 2]], [a.len(), b.len(), 0], 1);
+    let run = |reps: u32| {
+        let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
+        for _ in 0..reps {
+            bound.record(&mut encoder, &pipeline);
         }
+        device.wgpu_queue().submit(Some(encoder.finish()));
+        device.wgpu_device().poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    };
+    run(1);
+    let t = std::time::Instant::now();
+    run(reps);
+    t.elapsed().as_secs_f64() / f64::from(reps)
+}
+
+/// The buffers and bind group of one dispatch.
+struct Bound {
+    out: wgpu::Buffer,
+    group: wgpu::BindGroup,
+    n: usize,
+    size: u64,
+}
+
+impl Bound {
+    fn new(
+        device: &Device,
+        pipeline: &wgpu::ComputePipeline,
+        a: &[[u32; 2]],
+        b: &[[u32; 2]],
+        c: &[[u32; 2]],
+        lens: [usize; 3],
+        k: usize,
+    ) -> Bound {
+        let d = device.wgpu_device();
+        let storage = |data: &[[u32; 2]]| {
+            d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: None,
+                contents: bytemuck::cast_slice(data),
+                usage: wgpu::BufferUsages::STORAGE,
+            })
+        };
+        let n = lens[0];
+        let (ba, bb, bc) = (storage(a), storage(b), storage(c));
+        let size = (n.max(1) * k * 8) as u64;
+        let out = d.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let params = [n as u32, lens[1] as u32, lens[2] as u32, 0];
+        let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: ba.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: bb.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: bc.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: out.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: uniform.as_entire_binding() },
+            ],
+        });
+        Bound { out, group, n, size }
     }
-    result
+
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, pipeline: &wgpu::ComputePipeline) {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &self.group, &[]);
+        pass.dispatch_workgroups((self.n as u32).div_ceil(WORKGROUP).max(1), 1, 1);
+    }
 }
 
 fn dispatch(
@@ -144,56 +239,19 @@ fn dispatch(
     k: usize,
 ) -> Vec<[u32; 2]> {
     let d = device.wgpu_device();
-    let storage = |data: &[[u32; 2]]| {
-        d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: None,
-            contents: bytemuck::cast_slice(data),
-            usage: wgpu::BufferUsages::STORAGE,
-        })
-    };
-    let n = lens[0];
-    let (ba, bb, bc) = (storage(a), storage(b), storage(c));
-    let size = (n.max(1) * k * 8) as u64;
-    let out = d.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
+    let bound = Bound::new(device, pipeline, a, b, c, lens, k);
     let read = d.create_buffer(&wgpu::BufferDescriptor {
         label: None,
-        size,
+        size: bound.size,
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let params = [n as u32, lens[1] as u32, lens[2] as u32, 0];
-    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: None,
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: ba.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: bb.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: bc.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 3, resource: out.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 4, resource: uniform.as_entire_binding() },
-        ],
-    });
     let mut encoder = d.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &group, &[]);
-        pass.dispatch_workgroups((n as u32).div_ceil(WORKGROUP).max(1), 1, 1);
-    }
-    encoder.copy_buffer_to_buffer(&out, 0, &read, 0, size);
+    bound.record(&mut encoder, pipeline);
+    encoder.copy_buffer_to_buffer(&bound.out, 0, &read, 0, bound.size);
     device.wgpu_queue().submit(Some(encoder.finish()));
     read.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
     d.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
     let bytes = read.get_mapped_range(..).expect("mapped range");
-    bytemuck::cast_slice::<u8, [u32; 2]>(&bytes)[..n * k].to_vec()
+    bytemuck::cast_slice::<u8, [u32; 2]>(&bytes)[..bound.n * k].to_vec()
 }
