@@ -278,6 +278,9 @@ fn edges(bits: u32) -> Vec<u64> {
     let mut v = vec![0, 1, 2, u64::MAX, u64::MAX - 1, min, min - 1, min + 1, min.wrapping_sub(2), 3, 7, 8, 15, 16];
     v.extend([31, 32, 33, 63, 64, 65, 200, 1 << 31, (1 << 31) - 1, 1 << 32, (1 << 32) - 1, (1 << 32) + 1]);
     v.extend([1 << 63, (1 << 63) - 1, 0xdead_beef_0000_0001, 10, 1000, u64::MAX / 3]);
+    // Divisors and dividends that stress the digit estimates of 64-bit division.
+    v.extend([0x8000_0000_ffff_ffff, 0x8000_8000_0000_0001, 0xffff_0000_0000_0000, 0x0000_ffff_ffff_ffff]);
+    v.extend([0x7fff_ffff_8000_0000, 0x0000_0001_0000_0001, 0xffff_ffff_0000_0000, 0x0000_8000_0000_ffff]);
     v
 }
 
@@ -290,7 +293,14 @@ fn pairs(bits: u32, random: usize, seed: u64) -> Vec<(u64, u64)> {
     let mut out: Vec<(u64, u64)> = e.iter().flat_map(|&a| e.iter().map(move |&b| (a, b))).collect();
     let mut rng = SplitMix(seed);
     for _ in 0..random {
-        let (a, b) = (rng.operand(), rng.operand());
+        let a = rng.operand();
+        // A quarter of the divisors are a / 2^k nudged by -2..=2, so quotients sit at digit boundaries where the
+        // estimated quotient digits of the 64-bit division need their corrections.
+        let b = if rng.next() % 4 == 0 {
+            (a >> (rng.next() % 64)).wrapping_add(rng.next() % 5).wrapping_sub(2)
+        } else {
+            rng.operand()
+        };
         out.push((a, b));
     }
     out

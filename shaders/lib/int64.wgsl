@@ -6,8 +6,8 @@
 //   add u64_add, sub u64_sub, mul u64_mul (low 64 bits), neg u64_neg, eq / ne all(a == b) / any(a != b),
 //   shl u64_shl(a, b.x & 63u), unsigned shr u64_shr(a, b.x & 63u), unsigned lt u64_lt, u64 div / rem below.
 // Comparisons: gt(a, b) = lt(b, a), ge(a, b) = le(b, a).
-// Cost (instructions, roughly): add/sub 4, mul ~20, compare 3-5, div/rem a loop of ~12 per quotient bit (up to 64
-// trips; operands that both fit 32 bits take one native division).
+// Cost (WGSL operations, roughly): add/sub 4, mul ~20, compare 3-5, shifts ~8, div/rem ~80 straight-line
+// (u64_divrem: Knuth D with 16-bit digits, three native u32 divisions at most), signed div/rem ~10 more.
 
 // a / b unsigned, truncated; b = 0 gives 0.
 fn u64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
