@@ -13,10 +13,11 @@
 // an exact integer significand with at least two bits beyond the 53 kept plus a sticky bit for everything below,
 // then round_pack rounds once. add aligns 63-bit significands (a borrowed sticky bit makes subtraction exact:
 // sig - 1 with sticky set is the true difference); mul takes the high 64 bits of the 128-bit product of the
-// normalised significands, the low 64 bits as sticky; div runs 63 steps of restoring division (quotient of 62 or
-// 63 bits, remainder != 0 as sticky); sqrt runs 61 steps of the digit-by-digit integer square root of sig * 2^68
-// (root of 61 bits, remainder != 0 as sticky).
-// Cost (rough WGSL operation counts; branches on specials aside): add ~150, mul ~200, div ~900 (63 loop trips),
+// normalised significands, the low 64 bits as sticky; div computes floor(2^64 * u / v) of the significands
+// normalised to bit 63 by schoolbook division with two 32-bit digits (Knuth D; each digit estimated by
+// u64_div_word and corrected at most twice), remainder != 0 as sticky; sqrt runs 61 steps of the digit-by-digit
+// integer square root of sig * 2^68 (root of 61 bits, remainder != 0 as sticky).
+// Cost (rough WGSL operation counts; branches on specials aside): add ~150, mul ~200, div ~300,
 // sqrt ~1100 (61 loop trips). Reference: Rust's f64 arithmetic (IEEE 754, correctly rounded), bit for bit in
 // tests/wgsl_lib_f64.rs.
 
@@ -120,6 +121,37 @@ fn f64_normalise(x: vec2<u32>) -> F64Norm {
     return F64Norm(u64_shl(d.sig, l), d.e - i32(l));
 }
 
+// One 32-bit digit of the quotient (r * 2^32) / v and the new remainder, for r < v and v normalised (bit 63 set):
+// Knuth's algorithm D step with base 2^32. The digit estimated from the top words (u64_div_word) is at most 2 too
+// large (Knuth 4.3.1, theorem B); the 96-bit partial remainder says when, and v is added back.
+struct F64Digit {
+    q: u32,
+    r: vec2<u32>,
+}
+
+fn f64_div_digit(r: vec2<u32>, v: vec2<u32>) -> F64Digit {
+    var q = 0xffffffffu;
+    if r.y < v.y {
+        q = u64_div_word(r.y, r.x, v.y).x;
+    }
+    // t = r * 2^32 - q * v in 96-bit two's complement: (lo 64 bits, top word).
+    let p0 = u64_mul_wide(q, v.x);
+    let p1 = u64_add(u64_mul_wide(q, v.y), vec2<u32>(p0.y, 0u)); // q * v = (p0.x, p1.x, p1.y)
+    let shifted = vec2<u32>(0u, r.x);
+    let product = vec2<u32>(p0.x, p1.x);
+    var lo = u64_sub(shifted, product);
+    var top = r.y - p1.y - select(0u, 1u, u64_lt(shifted, product));
+    for (var i = 0u; i < 2u; i++) {
+        if (top >> 31u) != 0u {
+            q -= 1u;
+            let sum = u64_add(lo, v);
+            top += select(0u, 1u, u64_lt(sum, lo));
+            lo = sum;
+        }
+    }
+    return F64Digit(q, lo);
+}
+
 // a / b.
 fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     if f64_is_nan(a) || f64_is_nan(b) {
@@ -141,19 +173,20 @@ fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     }
     let na = f64_normalise(a);
     let nb = f64_normalise(b);
-    let d = nb.sig;
-    // q = floor(sa * 2^62 / sb), one bit per step; r < sb < 2^53 throughout.
-    var r = na.sig;
-    var q = vec2<u32>(0u);
-    for (var i = 0u; i < 63u; i++) {
-        q = vec2<u32>(q.x << 1u, (q.y << 1u) | (q.x >> 31u));
-        if !u64_lt(r, d) {
-            r = u64_sub(r, d);
-            q.x |= 1u;
-        }
-        r = vec2<u32>(r.x << 1u, (r.y << 1u) | (r.x >> 31u));
+    // Q = floor(u * 2^64 / v) with both significands at bit 63: a leading bit (u >= v), then two 32-bit digits.
+    var u = u64_shl(na.sig, 11u);
+    let v = u64_shl(nb.sig, 11u);
+    let lead = !u64_lt(u, v);
+    if lead {
+        u = u64_sub(u, v);
     }
-    return round_pack(neg, na.e - nb.e - 62, q, !u64_is_zero(r), 52u, 11u);
+    let d1 = f64_div_digit(u, v);
+    let d2 = f64_div_digit(d1.r, v);
+    // Q >= 2^63; with the leading bit it has 65 bits: drop the last into the sticky bit (a set dropped bit implies a
+    // nonzero remainder already, an exact quotient having at most 53 significant bits, but say it plainly).
+    let q = select(vec2<u32>(d2.q, d1.q), vec2<u32>((d2.q >> 1u) | (d1.q << 31u), (d1.q >> 1u) | 0x80000000u), lead);
+    let sticky = !u64_is_zero(d2.r) || (lead && (d2.q & 1u) != 0u);
+    return round_pack(neg, na.e - nb.e - 64 + select(0, 1, lead), q, sticky, 52u, 11u);
 }
 
 // sqrt(a).
