@@ -414,7 +414,7 @@ fn operand_mix_covers_ties_cancellation_and_subnormals() {
     assert!(subnormal_results > 5_000, "{subnormal_results} subnormal results");
 }
 
-/// Prints the cost of each routine on the default device: ns per element (best of 5 rounds) over 2^20 operand pairs
+/// Prints the cost of each routine on the default device: ns per element (best of 7 interleaved rounds) over 2^20 operand pairs
 /// of random bits (the copy `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
 #[test]
 #[ignore]
@@ -435,16 +435,9 @@ fn f64_routine_costs() {
         "f64_mul(a, b)",
         "f64_div(a, b)",
         "f64_sqrt(a)",
-        "f64_lt(a, b)",
+        "vec2<u32>(select(0u, 1u, f64_lt(a, b)), 0u)",
         "f64_minimum(a, b)",
         "f64_round(a)",
     ];
-    for expr in exprs {
-        let expr =
-            if expr.contains("lt(") { format!("vec2<u32>(select(0u, 1u, {expr}), 0u)") } else { expr.to_string() };
-        let s = (0..5)
-            .map(|_| wgsl_harness::seconds_per_dispatch(wgsl_harness::device(), &libs, &expr, &a, &b, 4))
-            .fold(f64::INFINITY, f64::min); // best of 5
-        println!("{expr:<45} {:8.2} ns/element", s * 1e9 / n as f64);
-    }
+    wgsl_harness::print_costs(wgsl_harness::device(), &libs, &exprs, &a, &b, 7);
 }

@@ -406,7 +406,7 @@ fn every_lib_routine_has_one_home() {
     }
 }
 
-/// Prints the cost of the 64-bit routines on the default device: ns per element (best of 5 rounds) over 2^20 operand
+/// Prints the cost of the 64-bit routines on the default device: ns per element (best of 7 interleaved rounds) over 2^20 operand
 /// pairs (the copy `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
 #[test]
 #[ignore]
@@ -416,12 +416,7 @@ fn int64_routine_costs() {
     let (a, b): (Vec<[u32; 2]>, Vec<[u32; 2]>) =
         (0..n).map(|_| (words(rng.next(), 64), words(rng.operand(), 64))).unzip();
     let libs = [U64_LIB, INT_LIB, INT64_LIB].join("\n");
-    for expr in
-        ["a", "u64_add(a, b)", "u64_mul(a, b)", "u64_div(a, b)", "i64_div(a, b)", "i64_rem(a, b)", "i64_shr(a, b.x)"]
-    {
-        let s = (0..5)
-            .map(|_| wgsl_harness::seconds_per_dispatch(wgsl_harness::device(), &libs, expr, &a, &b, 4))
-            .fold(f64::INFINITY, f64::min); // best of 5
-        println!("{expr:<20} {:8.2} ns/element", s * 1e9 / n as f64);
-    }
+    let exprs =
+        ["a", "u64_add(a, b)", "u64_mul(a, b)", "u64_div(a, b)", "i64_div(a, b)", "i64_rem(a, b)", "i64_shr(a, b.x)"];
+    wgsl_harness::print_costs(wgsl_harness::device(), &libs, &exprs, &a, &b, 7);
 }

@@ -146,24 +146,48 @@ fn pipeline(device: &Device, wgsl: &str, label: &str) -> wgpu::ComputePipeline {
     pipeline
 }
 
-/// Wall seconds per dispatch of `expr` over the (at most 2^20) elements of `a`, `b` (resident on the device; `reps`
-/// dispatches recorded in one encoder after one warm-up). For ignored tests that print costs; never asserted.
-pub fn seconds_per_dispatch(device: &Device, libs: &str, expr: &str, a: &[[u32; 2]], b: &[[u32; 2]], reps: u32) -> f64 {
-    assert!(a.len() <= BATCH && b.len() == a.len(), "at most 2^20 elements, b as long as a");
-    let pipeline = pipeline(device, &module_source(libs, &[expr]), expr);
-    let bound = Bound::new(device, &pipeline, a, b, &[[0u32; 2]], [a.len(), b.len(), 0], 1);
-    let run = |reps: u32| {
+/// One expression compiled and bound to resident operands, for timing (ignored tests that print costs; never
+/// asserted).
+pub struct Timed {
+    pipeline: wgpu::ComputePipeline,
+    bound: Bound,
+}
+
+impl Timed {
+    /// Compiles `expr` over the (at most 2^20) elements of `a` and `b` and uploads them.
+    pub fn new(device: &Device, libs: &str, expr: &str, a: &[[u32; 2]], b: &[[u32; 2]]) -> Timed {
+        assert!(a.len() <= BATCH && b.len() == a.len(), "at most 2^20 elements, b as long as a");
+        let pipeline = pipeline(device, &module_source(libs, &[expr]), expr);
+        let bound = Bound::new(device, &pipeline, a, b, &[[0u32; 2]], [a.len(), b.len(), 0], 1);
+        Timed { pipeline, bound }
+    }
+
+    /// Wall seconds per dispatch: `reps` dispatches recorded in one encoder, submitted, waited for.
+    pub fn seconds_per_dispatch(&self, device: &Device, reps: u32) -> f64 {
+        let t = std::time::Instant::now();
         let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
         for _ in 0..reps {
-            bound.record(&mut encoder, &pipeline);
+            self.bound.record(&mut encoder, &self.pipeline);
         }
         device.wgpu_queue().submit(Some(encoder.finish()));
         device.wgpu_device().poll(wgpu::PollType::wait_indefinitely()).expect("poll");
-    };
-    run(1);
-    let t = std::time::Instant::now();
-    run(reps);
-    t.elapsed().as_secs_f64() / f64::from(reps)
+        t.elapsed().as_secs_f64() / f64::from(reps)
+    }
+}
+
+/// Prints ns per element of each expression over `a`, `b` on `device`: every expression once per round, interleaved,
+/// best of `rounds` (so a load change on a shared machine hits all alike).
+pub fn print_costs(device: &Device, libs: &str, exprs: &[&str], a: &[[u32; 2]], b: &[[u32; 2]], rounds: u32) {
+    let timed: Vec<Timed> = exprs.iter().map(|e| Timed::new(device, libs, e, a, b)).collect();
+    let mut best = vec![f64::INFINITY; exprs.len()];
+    for _ in 0..rounds {
+        for (t, best) in timed.iter().zip(&mut best) {
+            *best = best.min(t.seconds_per_dispatch(device, 4));
+        }
+    }
+    for (e, s) in exprs.iter().zip(best) {
+        println!("{e:<50} {:8.2} ns/element", s * 1e9 / a.len() as f64);
+    }
 }
 
 /// The buffers and bind group of one dispatch.
