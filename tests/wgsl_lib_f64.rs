@@ -103,11 +103,12 @@ fn sign(x: f64) -> f64 {
     if x.is_nan() || x == 0.0 { x } else { x.signum() }
 }
 
-const BINARY: [Binary; 6] = [
+const BINARY: [Binary; 7] = [
     Binary { name: "add", wgsl: "f64_add(a, b)", oracle: |a, b| a + b },
     Binary { name: "sub", wgsl: "f64_sub(a, b)", oracle: |a, b| a - b },
     Binary { name: "mul", wgsl: "f64_mul(a, b)", oracle: |a, b| a * b },
     Binary { name: "div", wgsl: "f64_div(a, b)", oracle: |a, b| a / b },
+    Binary { name: "rem", wgsl: "f64_rem(a, b)", oracle: |a, b| a % b },
     Binary { name: "minimum", wgsl: "f64_minimum(a, b)", oracle: minimum },
     Binary { name: "maximum", wgsl: "f64_maximum(a, b)", oracle: maximum },
 ];
@@ -434,6 +435,7 @@ fn f64_routine_costs() {
         "f64_add(a, b)",
         "f64_mul(a, b)",
         "f64_div(a, b)",
+        "f64_rem(a, b)",
         "f64_sqrt(a)",
         "vec2<u32>(select(0u, 1u, f64_lt(a, b)), 0u)",
         "f64_minimum(a, b)",

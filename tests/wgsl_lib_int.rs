@@ -296,7 +296,7 @@ fn pairs(bits: u32, random: usize, seed: u64) -> Vec<(u64, u64)> {
         let a = rng.operand();
         // A quarter of the divisors are a / 2^k nudged by -2..=2, so quotients sit at digit boundaries where the
         // estimated quotient digits of the 64-bit division need their corrections.
-        let b = if rng.next() % 4 == 0 {
+        let b = if rng.next().is_multiple_of(4) {
             (a >> (rng.next() % 64)).wrapping_add(rng.next() % 5).wrapping_sub(2)
         } else {
             rng.operand()

@@ -1,6 +1,6 @@
 // IEEE 754 binary64 arithmetic emulated on bit patterns vec2<u32>(lo, hi) with u32 operations (no SHADER_F64):
 // f64_add, f64_sub, f64_mul, f64_div, f64_sqrt, correctly rounded (round to nearest, ties to even), subnormal inputs
-// and outputs kept (no flush to zero), overflow to ±inf.
+// and outputs kept (no flush to zero), overflow to ±inf; and f64_rem (fmod), which is exact.
 // Needs u64.wgsl, round_pack.wgsl and convert.wgsl (float_decode), and therefore a `mark_lossy(bool)` function from
 // the entry point (round_pack reports inexact results through it; a no-op where nobody counts).
 //
@@ -223,4 +223,37 @@ fn f64_sqrt(a: vec2<u32>) -> vec2<u32> {
         }
     }
     return round_pack(false, (e - 68) / 2, q, !u64_is_zero(r), 52u, 11u);
+}
+
+// a % b with the dividend's sign: a - trunc(a / b) * b computed exactly (C fmod, Rust's f64 `%`; torch.fmod).
+// Special values: rem(±inf, y) = rem(x, ±0) = NaN, rem(x, ±inf) = x for finite x, rem(±0, y) = ±0 for y != 0.
+// The remainder of the significands is reduced one exponent step at a time: the first (exponent difference mod 32)
+// bits in steps of at most 11 bits with u64_divrem, then 32 bits per f64_div_digit step, so the cost grows with the
+// exponent difference: up to ~70 steps (~100 operations each) for the widest one (2^1023 % 2^-1074).
+fn f64_rem(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    if f64_is_nan(a) || f64_is_nan(b) {
+        return f64_propagate_nan(a, b);
+    }
+    if f64_is_inf(a) || f64_is_zero(b) {
+        return f64_default_nan();
+    }
+    let ma = vec2<u32>(a.x, a.y & 0x7fffffffu);
+    let mb = vec2<u32>(b.x, b.y & 0x7fffffffu);
+    if u64_lt(ma, mb) {
+        return a; // |a| < |b| (b = ±inf included; a = ±0 included)
+    }
+    let na = f64_normalise(a);
+    let nb = f64_normalise(b);
+    var d = u32(na.e - nb.e); // >= 0, as both significands have their leading one at bit 52
+    var r = select(na.sig, u64_sub(na.sig, nb.sig), !u64_lt(na.sig, nb.sig)); // < nb.sig
+    for (var part = d & 31u; part > 0u; part -= min(part, 11u)) {
+        r = u64_divrem(u64_shl(r, min(part, 11u)), nb.sig).zw;
+    }
+    let v = u64_shl(nb.sig, 11u);
+    var rn = u64_shl(r, 11u);
+    for (var words = d >> 5u; words > 0u; words--) {
+        rn = f64_div_digit(rn, v).r;
+    }
+    // Exact: |result| < |b|, a multiple of b's last place; round_pack only packs it (±0 keeps a's sign).
+    return round_pack((a.y >> 31u) != 0u, nb.e, u64_shr(rn, 11u), false, 52u, 11u);
 }
