@@ -415,8 +415,9 @@ fn operand_mix_covers_ties_cancellation_and_subnormals() {
     assert!(subnormal_results > 5_000, "{subnormal_results} subnormal results");
 }
 
-/// Prints the cost of each routine on the default device: ns per element (best of 7 interleaved rounds) over 2^20 operand pairs
-/// of random bits (the copy `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
+/// Prints the cost of each routine on the default device: ns per element (best of 7 interleaved rounds) over 2^20
+/// operand pairs of random bits (the copy `a` is the harness's floor). Speed is never asserted; run with `--ignored
+/// --nocapture`.
 #[test]
 #[ignore]
 fn f64_routine_costs() {

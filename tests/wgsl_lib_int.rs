@@ -406,8 +406,8 @@ fn every_lib_routine_has_one_home() {
     }
 }
 
-/// Prints the cost of the 64-bit routines on the default device: ns per element (best of 7 interleaved rounds) over 2^20 operand
-/// pairs (the copy `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
+/// Prints the cost of the 64-bit routines on the default device: ns per element (best of 7 interleaved rounds) over
+/// 2^20 operand pairs (the copy `a` is the harness's floor). Speed is never asserted; run with `--ignored --nocapture`.
 #[test]
 #[ignore]
 fn int64_routine_costs() {

@@ -15,11 +15,13 @@
 // sig - 1 with sticky set is the true difference); mul takes the high 64 bits of the 128-bit product of the
 // normalised significands, the low 64 bits as sticky; div computes floor(2^64 * u / v) of the significands
 // normalised to bit 63 by schoolbook division with two 32-bit digits (Knuth D; each digit estimated by
-// u64_div_word and corrected at most twice), remainder != 0 as sticky; sqrt runs 61 steps of the digit-by-digit
-// integer square root of sig * 2^68 (root of 61 bits, remainder != 0 as sticky).
-// Cost (rough WGSL operation counts; branches on specials aside): add ~150, mul ~200, div ~300,
-// sqrt ~1100 (61 loop trips). Reference: Rust's f64 arithmetic (IEEE 754, correctly rounded), bit for bit in
-// tests/wgsl_lib_f64.rs.
+// u64_div_word and corrected at most twice), remainder != 0 as sticky; sqrt computes floor(sqrt(x * 2^64)) of the
+// significand x normalised to [2^62, 2^64) by two Karatsuba square-root steps (Zimmermann 1999, "Karatsuba square
+// root": base 2^16 over a 16-step digit-by-digit root, then base 2^32 with u64_divrem), each candidate corrected
+// by squaring; the root has 64 bits, remainder != 0 as sticky.
+// Cost (rough WGSL operation counts; branches on specials aside): add ~150, mul ~200, div ~300, sqrt ~450,
+// rem ~100 per 32 bits of exponent difference. Reference: Rust's f64 arithmetic (IEEE 754, correctly rounded),
+// bit for bit in tests/wgsl_lib_f64.rs.
 
 // Whether x is a NaN.
 fn f64_is_nan(x: vec2<u32>) -> bool {
@@ -189,6 +191,37 @@ fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     return round_pack(neg, na.e - nb.e - 64 + select(0, 1, lead), q, sticky, 52u, 11u);
 }
 
+// floor(sqrt(y)) and the remainder y - floor(sqrt(y))^2 of a u32: 16 digit-by-digit steps in u32.
+fn f64_sqrt_rem_word(y: u32) -> vec2<u32> {
+    var r = 0u;
+    var q = 0u;
+    for (var k = 0u; k < 16u; k++) {
+        r = (r << 2u) | ((y >> (30u - 2u * k)) & 3u);
+        let t = (q << 2u) | 1u;
+        q <<= 1u;
+        if r >= t {
+            r -= t;
+            q |= 1u;
+        }
+    }
+    return vec2<u32>(q, r);
+}
+
+// floor(sqrt(x)) for x in [2^62, 2^64): one Karatsuba square-root step (Zimmermann 1999) in base 2^16 on the root
+// of the top word gives the root or one more; squaring decides.
+fn f64_sqrt_u64(x: vec2<u32>) -> u32 {
+    let top = f64_sqrt_rem_word(x.y); // root in [2^15, 2^16), remainder <= 2 * root
+    let qu = u64_div_word(top.y >> 16u, (top.y << 16u) | (x.x >> 16u), 2u * top.x); // quotient <= 2^16
+    // The candidate root, kept below 2^32 (the root is, and the candidate is at most one above it).
+    let s = select(top.x * 65536u + qu.x, 0xffffffffu, top.x == 0xffffu && qu.x == 65536u);
+    return select(s, s - 1u, u64_lt(x, u64_mul_wide(s, s)));
+}
+
+// a < b for 128-bit values (four words, least significant first).
+fn f64_u128_lt(a: vec4<u32>, b: vec4<u32>) -> bool {
+    return u64_lt(a.zw, b.zw) || (all(a.zw == b.zw) && u64_lt(a.xy, b.xy));
+}
+
 // sqrt(a).
 fn f64_sqrt(a: vec2<u32>) -> vec2<u32> {
     if f64_is_nan(a) {
@@ -204,25 +237,25 @@ fn f64_sqrt(a: vec2<u32>) -> vec2<u32> {
         return a;
     }
     let n = f64_normalise(a);
-    // Make the exponent even: value = sig * 2^e with sig < 2^54.
-    let odd = (n.e & 1) != 0;
-    let sig = u64_shl(n.sig, select(0u, 1u, odd));
-    let e = n.e - select(0, 1, odd);
-    // Digit-by-digit square root of R = sig * 2^68 (< 2^122): pairs of bits from the top; only the first 27 pairs
-    // come from sig. Invariant: (R's bits so far) = q^2 + r with r <= 2q, so r stays below 2^63.
-    var r = vec2<u32>(0u);
-    var q = vec2<u32>(0u);
-    for (var k = 0u; k < 61u; k++) {
-        let pair = select(0u, u64_shr(sig, (52u - 2u * k) & 63u).x & 3u, k <= 26u);
-        r = vec2<u32>((r.x << 2u) | pair, (r.y << 2u) | (r.x >> 30u));
-        let t = vec2<u32>((q.x << 2u) | 1u, (q.y << 2u) | (q.x >> 30u));
-        q = vec2<u32>(q.x << 1u, (q.y << 1u) | (q.x >> 31u));
-        if !u64_lt(r, t) {
-            r = u64_sub(r, t);
-            q.x |= 1u;
-        }
+    // value = x * 2^ex with x in [2^62, 2^64) and ex even; sqrt(value) = sqrt(x * 2^64) * 2^((ex - 64) / 2).
+    let odd = ((n.e - 11) & 1) != 0;
+    let x = u64_shl(n.sig, select(11u, 10u, odd));
+    let ex = n.e - select(11, 10, odd);
+    // S = floor(sqrt(x * 2^64)) by a second Karatsuba step in base 2^32: the root s1 of x and its remainder r1
+    // (<= 2 s1) give the next 32 bits as floor(r1 * 2^32 / (2 s1)) = floor(r1 * 2^31 / s1) (at most 2^32), and
+    // the candidate is the root or one more.
+    let s1 = f64_sqrt_u64(x);
+    let r1 = u64_sub(x, u64_mul_wide(s1, s1)); // < 2^33
+    let q = u64_divrem(u64_shl(r1, 31u), vec2<u32>(s1, 0u)).xy;
+    // No overflow: q = 2^32 needs r1 = 2 s1, i.e. x = (s1 + 1)^2 - 1, which is odd for s1 = 2^32 - 1; x is even.
+    var s = u64_add(vec2<u32>(0u, s1), q);
+    let radicand = vec4<u32>(0u, 0u, x);
+    var square = u64_mul_full(s, s);
+    if f64_u128_lt(radicand, square) {
+        s = u64_sub(s, vec2<u32>(1u, 0u));
+        square = u64_mul_full(s, s);
     }
-    return round_pack(false, (e - 68) / 2, q, !u64_is_zero(r), 52u, 11u);
+    return round_pack(false, (ex - 64) / 2, s, any(square != radicand), 52u, 11u);
 }
 
 // a % b with the dividend's sign: a - trunc(a / b) * b computed exactly (C fmod, Rust's f64 `%`; torch.fmod).
