@@ -334,8 +334,8 @@ fn check_value(name: &str, a: u64, b: u64, got: u64, want: u64, nan: u64) {
     );
 }
 
-fn check(device: &Device, random: usize) {
-    let (a, b) = operands(random, 7);
+fn check(device: &Device, random: usize, seed: u64) {
+    let (a, b) = operands(random, seed);
     let wa: Vec<[u32; 2]> = a.iter().map(|&v| words(v)).collect();
     let wb: Vec<[u32; 2]> = b.iter().map(|&v| words(v)).collect();
     let libs = libs();
@@ -343,7 +343,11 @@ fn check(device: &Device, random: usize) {
     let mut exprs: Vec<&str> = BINARY.iter().map(|op| op.wgsl).collect();
     exprs.extend(compare.iter().map(String::as_str));
     exprs.extend(UNARY.iter().map(|op| op.wgsl));
-    exprs.extend(["f64_neg(a)", "f64_abs(a)"]);
+    exprs.extend([
+        "f64_neg(a)",
+        "f64_abs(a)",
+        "vec2<u32>(select(0u, 1u, f64_is_nan(a)), select(0u, 1u, f64_is_inf(a)))",
+    ]);
     let outs = wgsl_harness::run_many_on(device, &libs, &exprs, &wa, &wb, &[]);
     for i in 0..a.len() {
         let (x, y) = (a[i], b[i]);
@@ -364,22 +368,38 @@ fn check(device: &Device, random: usize) {
         let base = BINARY.len() + COMPARE.len() + UNARY.len();
         assert_eq!(join(outs[base][i]), x ^ SIGN, "neg({x:#018x})");
         assert_eq!(join(outs[base + 1][i]), x & !SIGN, "abs({x:#018x})");
+        assert_eq!(
+            outs[base + 2][i],
+            [u32::from(fx.is_nan()), u32::from(fx.is_infinite())],
+            "is_nan/is_inf({x:#018x})"
+        );
     }
 }
 
 #[test]
 fn f64_routines_match_rust_on_the_default_device() {
-    check(wgsl_harness::device(), RANDOM_PAIRS);
+    check(wgsl_harness::device(), RANDOM_PAIRS, 7);
 }
 
 #[test]
 fn f64_routines_match_rust_on_the_portable_device() {
-    check(wgsl_harness::portable(), RANDOM_PAIRS);
+    check(wgsl_harness::portable(), RANDOM_PAIRS, 7);
 }
 
 #[test]
 fn f64_routines_match_rust_on_gl() {
-    check(wgsl_harness::gl(), RANDOM_PAIRS);
+    check(wgsl_harness::gl(), RANDOM_PAIRS, 7);
+}
+
+/// More of the same on the default device: `WGSL_SOAK_ROUNDS` (default 20) rounds of 10^6 fresh random pairs.
+/// Run with `--ignored`.
+#[test]
+#[ignore]
+fn f64_routines_soak() {
+    let rounds: u64 = std::env::var("WGSL_SOAK_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    for round in 0..rounds {
+        check(wgsl_harness::device(), RANDOM_PAIRS, 1000 + round);
+    }
 }
 
 /// The operand generators produce what their comments promise (so the tests above see ties and cancellations).

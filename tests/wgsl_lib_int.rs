@@ -307,8 +307,8 @@ fn pairs(bits: u32, random: usize, seed: u64) -> Vec<(u64, u64)> {
 }
 
 /// Runs every op at (bits, signed) on `device` and compares each result with the oracle.
-fn check(device: &Device, bits: u32, signed: bool, random: usize) {
-    let p: Vec<(u64, u64)> = pairs(bits, random, u64::from(bits) * 2 + u64::from(signed))
+fn check(device: &Device, bits: u32, signed: bool, random: usize, seed: u64) {
+    let p: Vec<(u64, u64)> = pairs(bits, random, seed * 1000 + u64::from(bits) * 2 + u64::from(signed))
         .into_iter()
         .map(|(a, b)| (canonical(a, bits, signed), canonical(b, bits, signed)))
         .collect();
@@ -340,7 +340,7 @@ fn check(device: &Device, bits: u32, signed: bool, random: usize) {
 fn check_all_widths(device: &Device, random: usize) {
     for bits in [8, 16, 32, 64] {
         for signed in [false, true] {
-            check(device, bits, signed, random);
+            check(device, bits, signed, random, 0);
         }
     }
 }
@@ -358,6 +358,21 @@ fn integer_ops_match_rust_on_the_portable_device() {
 #[test]
 fn integer_ops_match_rust_on_gl() {
     check_all_widths(wgsl_harness::gl(), RANDOM_PAIRS);
+}
+
+/// More random pairs at 16, 32 and 64 bits on the default device: `WGSL_SOAK_ROUNDS` (default 20) rounds of 10^6
+/// fresh pairs per width and signedness. Run with `--ignored`.
+#[test]
+#[ignore]
+fn integer_ops_soak() {
+    let rounds: u64 = std::env::var("WGSL_SOAK_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    for round in 1..=rounds {
+        for bits in [16, 32, 64] {
+            for signed in [false, true] {
+                check(wgsl_harness::device(), bits, signed, RANDOM_PAIRS, round);
+            }
+        }
+    }
 }
 
 /// The 128-bit product used by f64 multiplication, against u128.

@@ -2,7 +2,8 @@
 // A value travels in a u32, sign-extended (signed) or zero-extended (unsigned) from `bits` bits: its canonical form.
 // Every routine takes canonical operands, `bits` (8, 16 or 32) and `signed` as literal arguments (the compiler folds
 // them) and returns a canonical result, so results can feed further routines; the kernel keeps the low `bits` bits
-// when it packs. Comparisons return bool.
+// when it packs. Comparisons return bool. A loaded 8/16-bit field (sub_get zero-extends) becomes canonical with
+// int_wrap(field, bits, signed).
 // Semantics are Rust's `wrapping_*` (reference: the Rust standard library, checked bit for bit in
 // tests/wgsl_lib_int.rs), except division by zero, which gives 0 for both quotient and remainder (numpy).
 // eq / ne are a == b / a != b on canonical values; gt(a, b) = int_lt(b, a), ge(a, b) = int_le(b, a).
