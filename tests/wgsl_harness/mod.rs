@@ -175,8 +175,65 @@ impl Timed {
     }
 }
 
-/// Prints ns per element of each expression over `a`, `b` on `device`: every expression once per round, interleaved,
-/// best of `rounds` (so a load change on a shared machine hits all alike).
+/// Static SPIR-V instruction count of the module evaluating `expr` (naga's SPIR-V output, before any driver
+/// optimisation): the instructions of every function reachable from the entry point, each counted once however often
+/// it is called (a driver that inlines duplicates them; a loop body counts once however often it runs).
+pub fn spirv_instructions(libs: &str, expr: &str) -> usize {
+    use wgpu::naga;
+    let source = module_source(libs, &[expr]);
+    let module = naga::front::wgsl::parse_str(&source).unwrap_or_else(|e| panic!("`{expr}`: {e}"));
+    let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("`{expr}`: {e:?}"));
+    let pipeline =
+        naga::back::spv::PipelineOptions { shader_stage: naga::ShaderStage::Compute, entry_point: "main".into() };
+    let words = naga::back::spv::write_vec(&module, &info, &Default::default(), Some(&pipeline))
+        .unwrap_or_else(|e| panic!("`{expr}`: {e}"));
+    // Instructions: word count in the high half of the first word, opcode in the low half.
+    const ENTRY_POINT: u32 = 15;
+    const FUNCTION: u32 = 54;
+    const FUNCTION_END: u32 = 56;
+    const FUNCTION_CALL: u32 = 57;
+    let mut entry = 0;
+    let mut sizes = std::collections::HashMap::new(); // function id -> (instructions, callees)
+    let mut current: Option<(u32, usize, Vec<u32>)> = None;
+    let mut at = 5;
+    while at < words.len() {
+        let (count, op) = ((words[at] >> 16) as usize, words[at] & 0xffff);
+        match op {
+            ENTRY_POINT => entry = words[at + 2],
+            FUNCTION => current = Some((words[at + 2], 0, Vec::new())),
+            FUNCTION_END => {
+                if let Some((id, n, calls)) = current.take() {
+                    sizes.insert(id, (n + 1, calls));
+                }
+            }
+            _ => {}
+        }
+        if let Some((_, n, calls)) = current.as_mut() {
+            *n += 1;
+            if op == FUNCTION_CALL {
+                calls.push(words[at + 3]);
+            }
+        }
+        at += count.max(1);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![entry];
+    let mut total = 0;
+    while let Some(f) = stack.pop() {
+        if seen.insert(f) {
+            let (n, calls) = &sizes[&f];
+            total += n;
+            stack.extend(calls);
+        }
+    }
+    total
+}
+
+/// Prints ns per element of each expression over `a`, `b` on `device` (every expression once per round, interleaved,
+/// best of `rounds`, so a load change on a shared machine hits all alike) and its static SPIR-V instruction count
+/// beyond the harness's own (the copy expression `a`).
 pub fn print_costs(device: &Device, libs: &str, exprs: &[&str], a: &[[u32; 2]], b: &[[u32; 2]], rounds: u32) {
     let timed: Vec<Timed> = exprs.iter().map(|e| Timed::new(device, libs, e, a, b)).collect();
     let mut best = vec![f64::INFINITY; exprs.len()];
@@ -185,8 +242,11 @@ pub fn print_costs(device: &Device, libs: &str, exprs: &[&str], a: &[[u32; 2]], 
             *best = best.min(t.seconds_per_dispatch(device, 4));
         }
     }
+    let base = spirv_instructions(libs, "a");
+    println!("{:<50} {:>13} {:>22}", "expression", "ns/element", "SPIR-V instructions");
     for (e, s) in exprs.iter().zip(best) {
-        println!("{e:<50} {:8.2} ns/element", s * 1e9 / a.len() as f64);
+        let n = spirv_instructions(libs, e) - base;
+        println!("{e:<50} {:13.2} {n:>22}", s * 1e9 / a.len() as f64);
     }
 }
 
