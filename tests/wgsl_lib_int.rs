@@ -399,8 +399,8 @@ fn u64_mul_full_matches_u128() {
     }
 }
 
-/// Every WGSL routine in `shaders/lib/` is defined exactly once across all the libraries (one home per routine),
-/// so any set of them concatenates into one module.
+/// Every WGSL routine and struct in `shaders/lib/` is defined exactly once across all the libraries (one home per
+/// routine), so any set of them concatenates into one module.
 #[test]
 fn every_lib_routine_has_one_home() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/lib");
@@ -412,12 +412,15 @@ fn every_lib_routine_has_one_home() {
             all += "\n";
         }
     }
-    let names: Vec<&str> =
-        all.lines().filter_map(|l| l.strip_prefix("fn ")).map(|l| l.split('(').next().unwrap_or_default()).collect();
-    assert!(names.contains(&"int_div") && names.contains(&"u64_divrem"), "the libraries were not read");
+    let names: Vec<&str> = all
+        .lines()
+        .filter_map(|l| l.strip_prefix("fn ").or_else(|| l.strip_prefix("struct ")))
+        .map(|l| l.split(['(', ' ', '{']).next().unwrap_or_default())
+        .collect();
+    assert!(names.contains(&"int_div") && names.contains(&"F64Digit"), "the libraries were not read");
     for name in &names {
         let defs = names.iter().filter(|n| *n == name).count();
-        assert_eq!(defs, 1, "fn {name} is defined {defs} times in shaders/lib");
+        assert_eq!(defs, 1, "{name} is defined {defs} times in shaders/lib");
     }
 }
 

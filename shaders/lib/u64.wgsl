@@ -1,7 +1,7 @@
 // 64-bit unsigned integers as vec2<u32>(lo, hi), using 32-bit operations only (no SHADER_INT64).
 // WGSL takes runtime shift counts modulo 32, so every shift here selects the >= 32 cases explicitly.
 // The primitives: compare, add/sub/neg (wrapping), shifts and masks, the 32x32 -> 64 and 64x64 -> 128 products and
-// the low 64 bits of a product, and restoring division with remainder. The elementwise u64/i64 semantics built on
+// the low 64 bits of a product, and division with remainder (Knuth D). The elementwise u64/i64 semantics built on
 // them are in int64.wgsl. Reference: Rust's u64/u128 arithmetic (tests/wgsl_lib.rs, tests/wgsl_lib_int.rs).
 
 // a < b, unsigned.
