@@ -3,8 +3,9 @@
 //! NaN the libraries document (the first NaN operand quieted, else 0x7ff8000000000000); every other result must have
 //! the oracle's bits, zero signs included. Operands: every edge value against every edge value, then random pairs
 //! from several distributions (random bits; close exponents so add/sub cancel; subnormals; products that are exact
-//! ties; quotients that are exact ties in the subnormal range and near-ties elsewhere; square roots that are
-//! near-ties; extreme exponents; integers and halves for the rounding ops). Default device, portable, GL.
+//! ties; quotients that are exact ties in the subnormal range; quotients and square roots within 2^-40 ulp of a
+//! midpoint, built by modular inverses and Hensel lifting (exact ties are impossible for them in the normal range);
+//! extreme exponents; integers and halves for the rounding ops). Default device, portable, GL.
 
 mod wgsl_harness;
 
@@ -266,25 +267,10 @@ fn random_pair(rng: &SplitMix) -> (u64, u64) {
             let k = rng.below(200) as i32;
             (scaled(c * d, k - 1075 + 60, rng.below(2) == 0), scaled(d, k + 60, rng.below(2) == 0))
         }
-        // Quotients and square roots near ties: a ≈ m * b, a ≈ m^2 with m a 54-bit odd (a midpoint).
+        // Quotients and square roots within a hair of a midpoint (the hardest rounding decisions).
         6 => {
-            let m = rng.odd(54);
-            if rng.below(2) == 0 {
-                let b = rng.odd(53);
-                let p = u128::from(m) * u128::from(b); // 106 or 107 bits; keep the top 53 and nudge
-                let shift = 128 - p.leading_zeros() - 53;
-                let top =
-                    ((p >> shift) as u64).wrapping_add(rng.below(3)).wrapping_sub(1) & ((1 << 53) - 1) | (1 << 52);
-                let e = rng.below(1600) as i32 - 800;
-                (scaled(top, e, rng.below(2) == 0), scaled(b, e - shift as i32 + rng.below(3) as i32 - 1, false))
-            } else {
-                let p = u128::from(m) * u128::from(m);
-                let shift = 128 - p.leading_zeros() - 53;
-                let top =
-                    ((p >> shift) as u64).wrapping_add(rng.below(3)).wrapping_sub(1) & ((1 << 53) - 1) | (1 << 52);
-                let e = 2 * (rng.below(1000) as i32 - 500) + (shift as i32 & 1);
-                (scaled(top, e - 52 - (shift as i32 & 1), false), rng.next())
-            }
+            let hard = if rng.below(2) == 0 { hard_quotient(rng) } else { hard_sqrt(rng) };
+            hard.unwrap_or_else(|| (rng.next(), rng.next()))
         }
         // Extreme exponents: overflow and underflow.
         7 => {
@@ -305,6 +291,82 @@ fn random_pair(rng: &SplitMix) -> (u64, u64) {
             (v.to_bits(), rng.next())
         }
     }
+}
+
+/// M with M^2 = c (mod 2^k), M odd, for c = 1 (mod 8): Hensel lifting one bit at a time.
+fn sqrt_mod_pow2(c: u128, k: u32) -> u128 {
+    let mut m: u128 = 1;
+    for i in 3..k {
+        if (m * m).wrapping_sub(c) >> i & 1 == 1 {
+            m += 1 << (i - 1);
+        }
+    }
+    m & ((1 << k) - 1)
+}
+
+/// (x, anything) with sqrt(x) = M ± tiny, M a midpoint between two doubles: x * 2^-k = M^2 ∓ t for a t < 2^10 and
+/// an odd 54-bit M (M^2 = ±t mod 2^k, found by Hensel lifting). None when no root of the congruence fits.
+fn hard_sqrt(rng: &SplitMix) -> Option<(u64, u64)> {
+    let k = 54 + rng.below(2) as u32;
+    let t = 1 + 8 * u128::from(rng.below(1 << 7)); // = 1 (mod 8), below 2^10
+    let below = rng.below(2) == 0; // sqrt(x) just below the midpoint (M^2 - t) or just above (M^2 + t')
+    let target = if below { t } else { (1 << k) - (t + 6) }; // t + 6 = 7 (mod 8): -(t + 6) = 1 (mod 8)
+    let m0 = sqrt_mod_pow2(target, k);
+    let half = 1u128 << (k - 1);
+    let roots = [m0, (1 << k) - m0, (m0 + half) & ((1 << k) - 1), ((1 << k) - m0 + half) & ((1 << k) - 1)];
+    let m = roots.into_iter().find(|&m| {
+        let x = (m * m) >> k;
+        (1 << 53..1 << 54).contains(&m) && (1 << 52..1 << 53).contains(&x)
+    })?;
+    let x = if below { (m * m - target) >> k } else { (m * m + (t + 6)) >> k };
+    let e = 2 * (rng.below(900) as i32 - 500);
+    Some((scaled(x as u64, k as i32 + e, false), rng.next()))
+}
+
+/// (a, b) with a / b = M ± tiny, M an odd 54-bit integer (a midpoint between two doubles): a * 2^54 = M b + c for an
+/// odd |c| < 2^10, M = -c / b (mod 2^54). None when M or a falls outside the 54/53-bit ranges.
+fn hard_quotient(rng: &SplitMix) -> Option<(u64, u64)> {
+    let k = 54;
+    let b = rng.odd(53);
+    let mut inv = b; // b^-1 mod 2^64 by Newton's iteration (each step doubles the correct low bits)
+    for _ in 0..6 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(b.wrapping_mul(inv)));
+    }
+    let c = (2 * rng.below(1 << 9) + 1) as i64 * if rng.below(2) == 0 { 1 } else { -1 };
+    let m = u128::from((c.wrapping_neg() as u64).wrapping_mul(inv)) & ((1 << k) - 1);
+    let num = (m * u128::from(b)).checked_add_signed(i128::from(c))?;
+    let a = num >> k;
+    if !(1 << 53..1 << 54).contains(&m) || !(1 << 52..1 << 53).contains(&a) || num & ((1 << k) - 1) != 0 {
+        return None;
+    }
+    let e = rng.below(1600) as i32 - 800;
+    let eb = rng.below(1600) as i32 - 800;
+    Some((scaled(a as u64, e, rng.below(2) == 0), scaled(b, eb, rng.below(2) == 0)))
+}
+
+/// Whether the exact value `num / den` (num = n * 2^ne, den = d * 2^de given as integer significands and exponents)
+/// lies within 2^-40 of a result ulp of the midpoint next to the correctly rounded result r (r = R * 2^er).
+fn near_midpoint(exact_times_den: (u128, i32), den: (u128, i32), r: f64) -> bool {
+    let (rm, re) = significand(r);
+    let ((n, ne), (d, de)) = (exact_times_den, den);
+    // Midpoints (2R ± 1) * 2^(re - 1); compare (2R ± 1) * d * 2^(re - 1 + de) with n * 2^ne.
+    let s = ne - (re - 1 + de);
+    if !(0..=70).contains(&s) {
+        return false;
+    }
+    [2 * u128::from(rm) + 1, 2 * u128::from(rm) - 1].iter().any(|&mid| {
+        let lhs = mid * d;
+        let rhs = n << s;
+        lhs.abs_diff(rhs) < lhs >> 94 // within 2^-40 ulp: the difference is below 2^-94 of a 54-bit * 53-bit product
+    })
+}
+
+/// (integer significand, exponent) of a finite nonzero f64: |x| = m * 2^e.
+fn significand(x: f64) -> (u64, i32) {
+    let bits = x.abs().to_bits();
+    let ef = (bits >> 52) as i32;
+    let man = bits & ((1 << 52) - 1);
+    if ef == 0 { (man, -1074) } else { (man | 1 << 52, ef - 1075) }
 }
 
 /// Edge × edge pairs, then `random` random pairs.
@@ -407,6 +469,7 @@ fn f64_routines_soak() {
 fn operand_mix_covers_ties_cancellation_and_subnormals() {
     let (a, b) = operands(200_000, 7);
     let (mut mul_ties, mut div_ties, mut cancel, mut subnormal_results) = (0, 0, 0, 0);
+    let (mut hard_quotients, mut hard_roots) = (0, 0);
     for (&x, &y) in a.iter().zip(&b) {
         let (fx, fy) = (f64::from_bits(x), f64::from_bits(y));
         let p = fx * fy;
@@ -423,6 +486,23 @@ fn operand_mix_covers_ties_cancellation_and_subnormals() {
         if q.abs() < f64::MIN_POSITIVE && t.fract() == 0.0 && t.abs() < 2f64.powi(53) && t % 2.0 != 0.0 {
             div_ties += 1;
         }
+        // Quotients and roots within 2^-40 ulp of a midpoint.
+        if fx.is_normal() && fy.is_normal() && q.is_normal() {
+            let ((n, ne), (d, de)) = (significand(fx), significand(fy));
+            hard_quotients += usize::from(near_midpoint((u128::from(n), ne), (u128::from(d), de), q));
+        }
+        if fx.is_normal() && fx > 0.0 {
+            // sqrt(x) = r: compare the midpoint's square with x, i.e. (2R ± 1) * (2R ± 1) against x.
+            let (rm, re) = significand(fx.sqrt());
+            let (n, ne) = significand(fx);
+            let s = ne - 2 * (re - 1);
+            let near = (0..=70).contains(&s)
+                && [2 * u128::from(rm) + 1, 2 * u128::from(rm) - 1].iter().any(|&mid| {
+                    let sq = mid * mid;
+                    sq.abs_diff(u128::from(n) << s) < sq >> 94
+                });
+            hard_roots += usize::from(near);
+        }
         let s = fx + fy;
         if fx.is_finite() && s != 0.0 && s.abs() < fx.abs() * 2f64.powi(-20) {
             cancel += 1;
@@ -432,6 +512,8 @@ fn operand_mix_covers_ties_cancellation_and_subnormals() {
     assert!(mul_ties > 5_000, "{mul_ties} exact product ties");
     assert!(div_ties > 5_000, "{div_ties} exact quotient ties");
     assert!(cancel > 2_000, "{cancel} sums cancelling 20 bits or more");
+    assert!(hard_quotients > 1_000, "{hard_quotients} quotients within 2^-40 ulp of a midpoint");
+    assert!(hard_roots > 1_000, "{hard_roots} square roots within 2^-40 ulp of a midpoint");
     assert!(subnormal_results > 5_000, "{subnormal_results} subnormal results");
 }
 
