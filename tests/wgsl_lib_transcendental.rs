@@ -70,7 +70,7 @@ fn trig_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
         .map(|i| match i % 5 {
             0 => uniform(rng, -10.0, 10.0),
             1 => uniform(rng, -1e5, 1e5),
-            2 => rng.next_u32() % 0x7f80_0000 | (rng.next_u32() & 0x8000_0000), // the whole finite range
+            2 => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000), // the whole finite range
             3 => log_spread(rng, -20.0, 20.0),
             _ => {
                 // Next to multiples of pi/2: the hardest reductions.

@@ -203,3 +203,78 @@ pub fn ulp_error(ours: u32, reference: f64) -> f64 {
 pub fn show(bits: u32) -> String {
     format!("{:e} ({bits:#010x})", f32::from_bits(bits))
 }
+
+/// Milliseconds per dispatch (best of `reps`, after a warm-up) of a kernel writing `out[i] = expr` for every element,
+/// `expr` a WGSL expression over `a` and `b` (u32 bits read from two device-resident buffers) after `libs`. The
+/// pipeline compiles once and the buffers stay on the device, so this times the kernel alone.
+pub fn time_kernel(device: &Device, libs: &str, expr: &str, a: &[u32], b: &[u32], reps: usize) -> f64 {
+    use wgpu::util::DeviceExt;
+    const WG: u32 = 64;
+    let wgsl = format!(
+        "{libs}\n\
+         @group(0) @binding(0) var<storage, read> in_a: array<u32>;\n\
+         @group(0) @binding(1) var<storage, read> in_b: array<u32>;\n\
+         @group(0) @binding(2) var<storage, read_write> out: array<u32>;\n\
+         @compute @workgroup_size({WG})\n\
+         fn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n\
+             let i = gid.x + gid.y * 65535u * {WG}u;\n\
+             if i >= arrayLength(&out) {{ return; }}\n\
+             let a = in_a[i];\n\
+             let b = in_b[i];\n\
+             out[i] = {expr};\n\
+         }}\n"
+    );
+    let d = device.wgpu_device();
+    let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(expr),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+    });
+    let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(expr),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let storage = |data: &[u32]| {
+        d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(data),
+            usage: wgpu::BufferUsages::STORAGE,
+        })
+    };
+    let (ba, bb) = (storage(a), storage(b));
+    let out = d.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: (a.len() * 4) as u64,
+        usage: wgpu::BufferUsages::STORAGE,
+        mapped_at_creation: false,
+    });
+    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: ba.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 1, resource: bb.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 2, resource: out.as_entire_binding() },
+        ],
+    });
+    let groups = (a.len() as u32).div_ceil(WG);
+    let (gx, gy) = (groups.min(65535), groups.div_ceil(65535));
+    let run = || {
+        let mut encoder = d.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &group, &[]);
+            pass.dispatch_workgroups(gx, gy, 1);
+        }
+        let t = std::time::Instant::now();
+        device.wgpu_queue().submit(Some(encoder.finish()));
+        d.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+        t.elapsed().as_secs_f64() * 1e3
+    };
+    run();
+    (0..reps).map(|_| run()).fold(f64::INFINITY, f64::min)
+}
