@@ -21,12 +21,14 @@ fn test_math_op(op: u32, a: u32, b: u32) -> u32 {
         case 3u: { r = f32_cos(a); }
         case 4u: { r = f32_tanh(a); }
         case 5u: { r = f32_sigmoid(a); }
+        case 6u: { r = f32_gelu(a); }
         case 10u: { r = bitcast<u32>(exp(x)); }
         case 11u: { r = bitcast<u32>(log(x)); }
         case 12u: { r = bitcast<u32>(sin(x)); }
         case 13u: { r = bitcast<u32>(cos(x)); }
         case 14u: { r = bitcast<u32>(tanh(x)); }
         case 15u: { r = bitcast<u32>(1.0 / (1.0 + exp(-x))); }
+        case 16u: { r = bitcast<u32>(0.5 * x * (1.0 + tanh(0.7978845608 * (x + 0.044715 * x * x * x)))); }
         default: {}
     }
     return r;
@@ -90,6 +92,24 @@ fn sigmoid_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
     (0..n).map(|i| if i % 2 == 0 { uniform(rng, -110.0, 30.0) } else { log_spread(rng, -30.0, 6.8) }).collect()
 }
 
+fn gelu_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 3 {
+            0 => uniform(rng, -15.0, 15.0),
+            1 => log_spread(rng, -30.0, 4.0),
+            _ => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000),
+        })
+        .collect()
+}
+
+/// x Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2 (libm's f64 erfc).
+fn gelu_reference(x: f64) -> f64 {
+    if x == f64::NEG_INFINITY {
+        return -0.0;
+    }
+    x * 0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
+}
+
 fn funcs() -> Vec<Func> {
     vec![
         Func { op: 0, name: "exp", reference: f64::exp, inputs: exp_inputs },
@@ -98,6 +118,7 @@ fn funcs() -> Vec<Func> {
         Func { op: 3, name: "cos", reference: f64::cos, inputs: trig_inputs },
         Func { op: 4, name: "tanh", reference: f64::tanh, inputs: tanh_inputs },
         Func { op: 5, name: "sigmoid", reference: |x| 1.0 / (1.0 + (-x).exp()), inputs: sigmoid_inputs },
+        Func { op: 6, name: "gelu", reference: gelu_reference, inputs: gelu_inputs },
     ]
 }
 
@@ -174,10 +195,17 @@ fn transcendental_special_values_are_exact() {
         (5, NEG_INF, 0),
         (5, INF, ONE),
         (5, 0, 0x3f00_0000),
+        (6, 0, 0),
+        (6, 0x8000_0000, 0x8000_0000),
+        (6, INF, INF),
+        (6, NEG_INF, 0x8000_0000),
+        (6, 0xffc0_0001, NAN),
+        (6, 100f32.to_bits(), 100f32.to_bits()),
+        (6, (-20.0f32).to_bits(), 0x8000_0000),
     ];
     let a: Vec<u32> = cases.iter().map(|c| c.1).collect();
     let zeros = vec![0u32; a.len()];
-    let ops: Vec<u32> = (0..6).collect();
+    let ops: Vec<u32> = (0..7).collect();
     let out = run_ops(wgsl_harness::device(), OPS, "test_math_op", &ops, &a, &zeros);
     for (i, &(op, x, expected)) in cases.iter().enumerate() {
         let y = out[op as usize][i];
@@ -201,7 +229,11 @@ fn print_max_ulp_table() {
             let inputs = (f.inputs)(&mut Rng::new(31 + u64::from(f.op)), 1_000_000);
             let ours = max_ulp(device, f.op, f.reference, &inputs);
             let builtin = max_ulp(device, f.op + 10, f.reference, &inputs);
-            let name = if f.op == 5 { "sigmoid (built-in: 1/(1+exp(-x)))" } else { f.name };
+            let name = match f.op {
+                5 => "sigmoid (built-in: 1/(1+exp(-x)))",
+                6 => "gelu (no built-in: the tanh approximation)",
+                _ => f.name,
+            };
             println!("| {name} | {:.3} | {} | {:.3e} | {} |", ours.0, show(ours.1), builtin.0, show(builtin.1));
         }
     }

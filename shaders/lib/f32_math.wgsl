@@ -3,9 +3,11 @@
 //
 // Our own implementations, because WGSL lets the built-ins be far off (sin/cos: 2^-11 absolute on [-pi, pi]; exp:
 // 3 + 2|x| ULP). Goal: at most 2 ULP from the correctly rounded result over the whole finite range, measured in
-// tests/wgsl_lib_transcendental.rs. Special values are exact: exp(0) = 1, exp(-inf) = 0, exp(+inf) = inf, overflow
-// gives inf, log(1) = 0, log(±0) = -inf, log(x < 0) = NaN, log(+inf) = inf, tanh(±inf) = ±1, sin/cos(±inf) = NaN,
-// sigmoid(-inf) = 0, sigmoid(+inf) = 1; NaN in gives NaN out (the operand, quieted).
+// tests/wgsl_lib_transcendental.rs (measured on lavapipe: exp 0.96, log 0.80, sin 1.04, cos 1.02, tanh 1.27,
+// sigmoid 1.22, gelu 1.53). Special values are exact: exp(0) = 1, exp(-inf) = 0, exp(+inf) = inf, overflow gives
+// inf, log(1) = 0, log(±0) = -inf, log(x < 0) = NaN, log(+inf) = inf, tanh(±inf) = ±1, sin/cos(±inf) = NaN,
+// sigmoid(-inf) = 0, sigmoid(+inf) = 1, gelu(-inf) = -0, gelu(+inf) = inf; NaN in gives NaN out (the operand,
+// quieted). sin/cos reduce exactly (Payne-Hanek in integers) over the whole finite range.
 //
 // Rules kept against flushing and fusing compilers: operands are unpacked in integers (subnormal inputs never reach a
 // float operation that could flush them); scaling by 2^k is an integer exponent add, rounded once in integers when
@@ -44,11 +46,11 @@ fn f32_ldexp(x: u32, k: i32) -> u32 {
 // exp(x) = 2^k * (hi + lo) for x in [-104, 89], as (hi, lo, k): hi = 1 + q rounded, in [0.7, 1.5], and lo the
 // rounding errors of hi and q (Fast2Sum, exact with correctly rounded native add), for callers that need more than
 // the rounded result.
-// zero: a run-time zero for f32_pin.
-fn f32_exp_parts(x: f32, zero: u32) -> vec3<f32> {
+// x_lo: a small addend to x (0, or the low part of an exactly split argument); zero: a run-time zero for f32_pin.
+fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> vec3<f32> {
     // x = k ln2 + r, |r| <= ln2 / 2 (Cody-Waite: k * 0.693359375 is exact, so is x minus it).
     let k = floor(x * 1.44269504088896341 + 0.5);
-    let r = (x - k * 0.693359375) - k * -2.12194440e-4;
+    let r = ((x - k * 0.693359375) - k * -2.12194440e-4) + x_lo;
     let z = r * r;
     let t = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r
         + 1.6666665459e-1) * r + 5.0000001201e-1) * z;
@@ -73,7 +75,7 @@ fn f32_exp(xb: u32) -> u32 {
     if (xb & F32_MAG_MASK) < 0x33000000u {
         return 0x3f800000u; // |x| < 2^-25 (subnormals included): exp(x) rounds to 1
     }
-    let p = f32_exp_parts(bitcast<f32>(xb), (xb & F32_MAG_MASK) >> 31u);
+    let p = f32_exp_parts(bitcast<f32>(xb), 0.0, (xb & F32_MAG_MASK) >> 31u);
     return f32_ldexp(bitcast<u32>(p.x), i32(p.z));
 }
 
@@ -154,7 +156,7 @@ fn f32_sigmoid(xb: u32) -> u32 {
     // rounding error of 1 + e (Fast2Sum): a rounded exp alone would cost up to 2 ULP where e and the result sit in
     // different binades.
     let zero = (xb & F32_MAG_MASK) >> 31u;
-    let p = f32_exp_parts(-bitcast<f32>(xb & F32_MAG_MASK), zero);
+    let p = f32_exp_parts(-bitcast<f32>(xb & F32_MAG_MASK), 0.0, zero);
     let scale = bitcast<f32>(u32(i32(p.z) + 127) << 23u);
     let e_hi = p.x * scale;
     let e_lo = p.y * scale;
@@ -272,4 +274,92 @@ fn f32_sin(xb: u32) -> u32 {
 // cos(x).
 fn f32_cos(xb: u32) -> u32 {
     return f32_sin_cos(xb, true);
+}
+
+// gelu tables (fitted to the exact functions; relative error below 1.6 * 2^-24 in plain f32 Horner evaluation):
+// K(u) = u Phi(-u) exp(u^2 / 2) on [0.5, 1), [1, 2), [2, 4) as polynomials in u - 0.75, u - 1.5, u - 3, and on
+// [4, 14.5] in 1/u^2 (leading zero padding); H(s) = (Phi(u) - 1/2) / u in s = u^2 on [0, 0.25]. Phi is the standard
+// normal distribution function: Phi(x) = (1 + erf(x / sqrt 2)) / 2.
+const F32_GELU_K = array<array<f32, 11>, 4>(
+    array<f32, 11>(-3.864816244e-05, 1.323967736e-04, -4.285846662e-04, 1.330316067e-03, -3.873762907e-03,
+        1.047285553e-02, -2.591432817e-02, 5.744000897e-02, -1.100529879e-01, 1.699065119e-01, 2.251743525e-01),
+    array<f32, 11>(-4.565264135e-06, 1.745543159e-05, -6.143910286e-05, 2.153850073e-04, -7.135793567e-04,
+        2.210927662e-03, -6.331468467e-03, 1.644138806e-02, -3.749097139e-02, 7.037374377e-02, 3.086709976e-01),
+    array<f32, 11>(-1.197889929e-07, 5.653685093e-07, -2.287975121e-06, 1.010031519e-05, -4.283033559e-05,
+        1.711288496e-04, -6.418511039e-04, 2.224844182e-03, -6.931472104e-03, 1.831264235e-02, 3.645418584e-01),
+    array<f32, 11>(0.0, -1.563162079e+02, -9.930516968e+02, -3.615432373e+03, 1.392048340e+03, -2.647419434e+02,
+        3.881136322e+01, -5.931093216e+00, 1.196294188e+00, -3.989395201e-01, 3.989422619e-01),
+);
+const F32_GELU_H = array<f32, 7>(6.310094705e-07, -9.432778825e-06, 1.154326746e-04, -1.187328016e-03,
+    9.973556735e-03, -6.649038196e-02, 3.989422917e-01);
+
+// gelu(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (the erf form, PyTorch's default); gelu(-inf) = -0 (the limit).
+// |x| <= 1/2: 0.5 x + x^2 H(x^2). Otherwise with u = |x|: u Phi(-u) = exp(-u^2 / 2) K(u), where u^2 / 2 is split
+// exactly (u's top 12 significant bits squared, plus the rest) so exp sees no rounded square (a rounded u^2 would
+// cost up to u^2 * 2^-24 relative); x < 0: -exp(-u^2 / 2) K(u), rounded once by f32_ldexp (subnormal results down to
+// x = -14.5, -0 beyond); x > 0: x - exp(-u^2 / 2) K(u) (x itself from 6 on).
+fn f32_gelu(xb: u32) -> u32 {
+    if f32_is_nan(xb) {
+        return xb | F32_QUIET_BIT;
+    }
+    let ax = xb & F32_MAG_MASK;
+    let neg = (xb & F32_SIGN_BIT) != 0u;
+    if ax == F32_INF_BITS {
+        return select(F32_INF_BITS, F32_SIGN_BIT, neg);
+    }
+    if ax < 0x33800000u {
+        return f32_mul(xb, 0x3f000000u); // |x| < 2^-24: 0.5 x, subnormals rounded exactly
+    }
+    let x = bitcast<f32>(xb);
+    if ax <= 0x3f000000u {
+        let s = x * x;
+        var h = F32_GELU_H[0];
+        for (var i = 1u; i < 7u; i++) {
+            h = h * s + F32_GELU_H[i];
+        }
+        return bitcast<u32>(0.5 * x + s * h);
+    }
+    if !neg && ax >= 0x40c00000u {
+        return xb; // x >= 6: 1 - Phi(x) < 2^-25
+    }
+    if neg && ax > 0x41680000u {
+        return F32_SIGN_BIT; // x < -14.5: |gelu(x)| below half the smallest subnormal
+    }
+    let u = bitcast<f32>(ax);
+    var idx = 3u;
+    var v = 1.0 / (u * u);
+    if u < 1.0 {
+        idx = 0u;
+        v = u - 0.75;
+    } else if u < 2.0 {
+        idx = 1u;
+        v = u - 1.5;
+    } else if u < 4.0 {
+        idx = 2u;
+        v = u - 3.0;
+    }
+    var tab = F32_GELU_K;
+    let c = tab[idx];
+    // K = c10 + t with t = v (c0 v^9 + ... + c9); c10 = c10h + c10l with c10h of 12 significant bits.
+    var poly = c[0];
+    for (var i = 1u; i < 10u; i++) {
+        poly = poly * v + c[i];
+    }
+    let t = poly * v;
+    let c10h = bitcast<f32>(bitcast<u32>(c[10]) & 0xfffff000u);
+    let c10l = c[10] - c10h;
+    let uh = bitcast<f32>(ax & 0xfffff000u);
+    let ul = u - uh;
+    let zero = ax >> 31u;
+    let p = f32_exp_parts(-(0.5 * uh * uh), -(uh * ul + 0.5 * ul * ul), zero);
+    // m = (hi + lo) K with one rounding of consequence: hi = hh + hl (hh of 12 significant bits), so hh c10h is
+    // exact and every other term is small beside it.
+    let hh = bitcast<f32>(bitcast<u32>(p.x) & 0xfffff000u);
+    let hl = p.x - hh;
+    let small = hl * c10h + p.x * (t + c10l) + p.y * c[10];
+    let m = hh * c10h + f32_pin(small, zero);
+    if neg {
+        return f32_ldexp(bitcast<u32>(-m), i32(p.z));
+    }
+    return bitcast<u32>(x - m * bitcast<f32>(u32(i32(p.z) + 127) << 23u));
 }
