@@ -1,7 +1,8 @@
 //! f16 and bf16 arithmetic of `shaders/lib/half_arith.wgsl` (computed in f32 by `f32_arith.wgsl`, rounded once)
 //! bit for bit against the same computation on the host with `half` (`f16::from_f32(a.to_f32() op b.to_f32())`,
 //! which rounds once): every input for the unary ops, 10^6 random pairs plus all pairs of edge values for the binary
-//! ones.
+//! ones. The transcendentals (f32 routines of `f32_math.wgsl`, rounded once to the half) on every input, within
+//! 0.51 half ULP of the exact f64 value: at most 2 f32 ULP before the one rounding.
 
 mod float_common;
 mod wgsl_harness;
@@ -39,6 +40,13 @@ fn test_half_op(op: u32, a: u32, b: u32) -> u32 {
         case 17u: { r = f32_sign(x); }
         case 18u: { return select(0u, 1u, f32_is_nan(x)) | select(0u, 2u, f32_is_inf(x)); }
         case 19u: { return x; }
+        case 20u: { r = f32_exp(x); }
+        case 21u: { r = f32_log(x); }
+        case 22u: { r = f32_sin(x); }
+        case 23u: { r = f32_cos(x); }
+        case 24u: { r = f32_tanh(x); }
+        case 25u: { r = f32_sigmoid(x); }
+        case 26u: { r = f32_gelu(x); }
         default: {}
     }
     return half_narrow(r, m, e);
@@ -184,6 +192,61 @@ fn unary_ops_match_on_every_input(device: &Device, f: Format) {
             check(f, op, a[i] as u16, 0, out[k][i], "unary");
         }
     }
+}
+
+/// The largest error, in ULPs of the 16-bit format, of the transcendentals on every input.
+fn transcendentals_on_every_input(device: &Device, f: Format) -> Vec<(u32, f64, u16)> {
+    let man = if f.code == 0 { 10 } else { 7 };
+    let a: Vec<u32> = (0..=u16::MAX as u32).collect();
+    let b = vec![0u32; a.len()];
+    let codes: Vec<u32> = (20..27).map(|op| op + f.code).collect();
+    let out = run_ops(device, OPS, "test_half_op", &codes, &a, &b);
+    let gelu =
+        |x: f64| if x == f64::NEG_INFINITY { -0.0 } else { x * 0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2) };
+    let refs: [fn(f64) -> f64; 7] =
+        [f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |x| 1.0 / (1.0 + (-x).exp()), gelu];
+    let max_finite = f64::from((f.to_f32)(if f.code == 0 { 0x7bff } else { 0x7f7f }));
+    let min_exp = if f.code == 0 { -14 } else { -126 };
+    let mut worst = Vec::new();
+    for (k, reference) in refs.iter().enumerate() {
+        let mut w = (20 + k as u32, 0.0f64, 0u16);
+        for (i, &bits) in a.iter().enumerate() {
+            let x = f64::from((f.to_f32)(bits as u16));
+            let r = reference(x);
+            let ours = f64::from((f.to_f32)(out[k][i] as u16));
+            let err = if r.is_nan() || ours.is_nan() {
+                if r.is_nan() && ours.is_nan() { 0.0 } else { f64::INFINITY }
+            } else if ours.is_infinite() {
+                // Rounds to inf when beyond MAX by half an ULP or more.
+                let half_ulp = 2f64.powi(max_finite.log2().floor() as i32 - man as i32 - 1);
+                if r.signum() == ours.signum() && r.abs() >= max_finite + half_ulp { 0.0 } else { f64::INFINITY }
+            } else {
+                let e = (r.abs().log2().floor() as i32).max(min_exp);
+                (ours - r).abs() / 2f64.powi(e - man as i32)
+            };
+            if err > w.1 || err.is_nan() {
+                w = (20 + k as u32, err, bits as u16);
+            }
+        }
+        worst.push(w);
+    }
+    worst
+}
+
+fn transcendentals_within_half_ulp(device: &Device, f: Format) {
+    for (op, err, x) in transcendentals_on_every_input(device, f) {
+        assert!(err <= 0.51, "{} op {op}: {err:.4} ULP at {x:#06x}", f.name);
+    }
+}
+
+#[test]
+fn f16_transcendentals_are_within_half_an_ulp_on_every_input() {
+    transcendentals_within_half_ulp(wgsl_harness::device(), F16);
+}
+
+#[test]
+fn bf16_transcendentals_are_within_half_an_ulp_on_every_input() {
+    transcendentals_within_half_ulp(wgsl_harness::device(), BF16);
 }
 
 #[test]
