@@ -1,6 +1,6 @@
-//! `shaders/lib/f32_arith.wgsl` bit for bit against Rust `f32`: correctly rounded `+ - * / sqrt` (subnormals kept),
-//! NaN-propagating minimum/maximum, IEEE comparisons, rounding to integers and the sign-bit ops, over 10^6 random
-//! pairs plus all pairs of edge values, on the default device, the portable path and GL.
+//! `shaders/lib/f32_arith.wgsl` bit for bit against Rust `f32`: correctly rounded `+ - * / sqrt` and exact `%`
+//! (subnormals kept), NaN-propagating minimum/maximum, IEEE comparisons, rounding to integers and the sign-bit ops,
+//! over 10^6 random pairs plus all pairs of edge values, on the default device, the portable path and GL.
 
 mod float_common;
 mod wgsl_harness;
@@ -26,6 +26,7 @@ fn test_f32_op(op: u32, a: u32, b: u32) -> u32 {
         case 7u: { r = f32_add_exact(a, b); }
         case 8u: { r = f32_mul_exact(a, b); }
         case 9u: { r = f32_add_exact(a, b ^ 0x80000000u); }
+        case 19u: { r = f32_rem(a, b); }
         case 10u: { r = f32_sqrt(a); }
         case 11u: { r = f32_floor(a); }
         case 12u: { r = f32_ceil(a); }
@@ -42,7 +43,7 @@ fn test_f32_op(op: u32, a: u32, b: u32) -> u32 {
 ";
 
 /// 7..=9: the integer paths of add, mul and sub on every pair (the native fast path takes most pairs otherwise).
-const BINARY: [u32; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const BINARY: [u32; 11] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 19];
 const UNARY: [u32; 9] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
 
 /// The IEEE 754-2019 minimum/maximum: NaN if either is NaN, -0 < +0.
@@ -71,6 +72,7 @@ fn binary_oracle(op: u32, a: u32, b: u32) -> u32 {
         3 => (x / y).to_bits(),
         4 => min_max(x, y, false).to_bits(),
         5 => min_max(x, y, true).to_bits(),
+        19 => (x % y).to_bits(),
         _ => u32::from(x == y) | u32::from(x != y) << 1 | u32::from(x < y) << 2 | u32::from(x <= y) << 3,
     }
 }

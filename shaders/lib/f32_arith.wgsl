@@ -227,6 +227,38 @@ fn f32_sqrt(x: u32) -> u32 {
     return f32_round_q25(0u, (e - 25) / 2 + 24, s, r != 0);
 }
 
+// a % b with the dividend's sign (C fmod, Rust `%` on f32): exact, a - trunc(a / b) * b. NaN when a is NaN or
+// infinite or b is NaN or zero; a when b is infinite or |a| < |b|.
+fn f32_rem(a: u32, b: u32) -> u32 {
+    let ma = a & F32_MAG_MASK;
+    let mb = b & F32_MAG_MASK;
+    if ma > F32_INF_BITS || mb > F32_INF_BITS {
+        return f32_nan_of(a, b);
+    }
+    if ma == F32_INF_BITS || mb == 0u {
+        return F32_DEFAULT_NAN;
+    }
+    if ma < mb {
+        return a; // |a| < |b| (b = inf included), a = ±0 included
+    }
+    let ua = f32_unpack(ma);
+    let ub = f32_unpack(mb);
+    let sb = u32(ub.x);
+    // r = sa * 2^(ea - eb) mod sb, 8 bits of the shift at a time (r < sb < 2^24, so r << 8 fits 32 bits).
+    var r = u32(ua.x) % sb;
+    var d = u32(ua.y - ub.y);
+    for (var i = 0; i < 36 && d > 0u; i++) {
+        let step = min(d, 8u);
+        r = (r << step) % sb;
+        d -= step;
+    }
+    if r == 0u {
+        return a & F32_SIGN_BIT;
+    }
+    // r * 2^eb is exact (no rounding can happen: round_pack only places it, subnormal or not).
+    return round_pack((a & F32_SIGN_BIT) != 0u, ub.y, vec2<u32>(r, 0u), false, 23u, 8u).x;
+}
+
 // A key whose unsigned order is the order of the values, -0 before +0 (NaN excluded).
 fn f32_order_key(x: u32) -> u32 {
     return x ^ select(F32_SIGN_BIT, 0xffffffffu, (x & F32_SIGN_BIT) != 0u);
