@@ -30,6 +30,7 @@ fn test_half_op(op: u32, a: u32, b: u32) -> u32 {
             return select(0u, 1u, f32_eq(x, y)) | select(0u, 2u, f32_ne(x, y)) | select(0u, 4u, f32_lt(x, y))
                 | select(0u, 8u, f32_le(x, y));
         }
+        case 7u: { r = f32_rem(x, y); }
         case 10u: { r = f32_sqrt(x); }
         case 11u: { r = f32_floor(x); }
         case 12u: { r = f32_ceil(x); }
@@ -53,7 +54,7 @@ fn test_half_op(op: u32, a: u32, b: u32) -> u32 {
 }
 ";
 
-const BINARY: [u32; 7] = [0, 1, 2, 3, 4, 5, 6];
+const BINARY: [u32; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 const UNARY: [u32; 10] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 
 /// A 16-bit float format on the host: to and from f32 (rounding once, to nearest even).
@@ -100,6 +101,7 @@ fn oracle(f: Format, op: u32, a: u16, b: u16) -> u32 {
         3 => x / y,
         4 => min_max(x, y, false),
         5 => min_max(x, y, true),
+        7 => x % y,
         6 => return u32::from(x == y) | u32::from(x != y) << 1 | u32::from(x < y) << 2 | u32::from(x <= y) << 3,
         10 => x.sqrt(),
         11 => x.floor(),
@@ -218,11 +220,11 @@ fn transcendentals_on_every_input(device: &Device, f: Format) -> Vec<(u32, f64, 
                 if r.is_nan() && ours.is_nan() { 0.0 } else { f64::INFINITY }
             } else if ours.is_infinite() {
                 // Rounds to inf when beyond MAX by half an ULP or more.
-                let half_ulp = 2f64.powi(max_finite.log2().floor() as i32 - man as i32 - 1);
+                let half_ulp = 2f64.powi(max_finite.log2().floor() as i32 - man - 1);
                 if r.signum() == ours.signum() && r.abs() >= max_finite + half_ulp { 0.0 } else { f64::INFINITY }
             } else {
                 let e = (r.abs().log2().floor() as i32).max(min_exp);
-                (ours - r).abs() / 2f64.powi(e - man as i32)
+                (ours - r).abs() / 2f64.powi(e - man)
             };
             if err > w.1 || err.is_nan() {
                 w = (20 + k as u32, err, bits as u16);
