@@ -189,7 +189,7 @@ fn print_fast_path_timings() {
     let n = 1 << 24;
     let mut rng = Rng::new(41);
     let a: Vec<u32> = (0..n).map(|_| (rng.next_u32() & 0x807f_ffff) | ((rng.next_u32() % 60 + 97) << 23)).collect();
-    let b: Vec<u32> = (0..n).map(|_| (rng.next_u32() & 0x807f_ffff) | ((rng.next_u32() % 60 + 97) << 23)).collect();
+    let b: Vec<u32> = (0..n).map(|_| (rng.uniform(-100.0, 100.0) as f32).to_bits()).collect();
     let libs = float_common::libs("");
     let device = wgsl_harness::device();
     println!("{}", device.info());
@@ -198,8 +198,18 @@ fn print_fast_path_timings() {
         ("add", "bitcast<u32>(bitcast<f32>(a) + bitcast<f32>(b))", "f32_add(a, b)"),
         ("mul", "bitcast<u32>(bitcast<f32>(a) * bitcast<f32>(b))", "f32_mul(a, b)"),
         ("div", "bitcast<u32>(bitcast<f32>(a) / bitcast<f32>(b))", "f32_div(a, b)"),
+        ("rem", "bitcast<u32>(bitcast<f32>(a) % bitcast<f32>(b))", "f32_rem(a, b)"),
         ("sqrt", "bitcast<u32>(sqrt(abs(bitcast<f32>(a))))", "f32_sqrt(a & 0x7fffffffu)"),
-        ("exp", "bitcast<u32>(exp(bitcast<f32>(a) * 1e-30))", "f32_exp(f32_mul(a, 0x0da24260u))"),
+        ("exp (operand scaled into [-100, 100])", "bitcast<u32>(exp(bitcast<f32>(b)))", "f32_exp(b)"),
+        ("log", "bitcast<u32>(log(abs(bitcast<f32>(a))))", "f32_log(a & 0x7fffffffu)"),
+        ("sin (operand scaled into [-100, 100])", "bitcast<u32>(sin(bitcast<f32>(b)))", "f32_sin(b)"),
+        ("tanh", "bitcast<u32>(tanh(bitcast<f32>(a)))", "f32_tanh(a)"),
+        ("sigmoid", "bitcast<u32>(1.0 / (1.0 + exp(-bitcast<f32>(a))))", "f32_sigmoid(a)"),
+        (
+            "gelu (native: tanh form)",
+            "bitcast<u32>(0.5 * bitcast<f32>(b) * (1.0 + tanh(0.7978845608 * bitcast<f32>(b))))",
+            "f32_gelu(b)",
+        ),
     ];
     println!("| op, {n} elements (8 B in, 4 B out) | native WGSL (ms) | ours (ms) | ours / native |");
     println!("|---|---|---|---|");

@@ -124,7 +124,8 @@ pub fn f32_edges() -> Vec<u32> {
     pos.iter().flat_map(|&p| [p, p | 0x8000_0000]).collect()
 }
 
-/// Random f32 bit patterns of several kinds: uniform bits, then values whose exponents sit near `anchor`'s.
+/// Random f32 bit patterns of several kinds: uniform bits, values near 1, subnormals and the smallest normals,
+/// values below 2 in magnitude.
 pub fn f32_random(rng: &mut Rng, n: usize) -> Vec<u32> {
     (0..n)
         .map(|i| match i % 4 {
