@@ -219,3 +219,28 @@ fn print_fast_path_timings() {
         println!("| {name} | {tn:.1} | {to:.1} | {:.2} |", to / tn);
     }
 }
+
+/// Each WGSL routine and module constant lives in exactly one place: no name is declared twice across
+/// `shaders/lib/*.wgsl` (a duplicate would also fail to compile once two files are composed into one module).
+#[test]
+fn shader_lib_names_are_unique() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/lib");
+    let mut seen = std::collections::HashMap::new();
+    for entry in std::fs::read_dir(dir).expect("shaders/lib") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "wgsl") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        for line in text.lines() {
+            let decl = ["fn ", "const ", "struct "].iter().find_map(|k| line.strip_prefix(k));
+            let Some(rest) = decl else { continue };
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let file = path.file_name().expect("name").to_string_lossy().into_owned();
+            if let Some(first) = seen.insert(name.clone(), file.clone()) {
+                panic!("`{name}` is declared in both {first} and {file}");
+            }
+        }
+    }
+    assert!(seen.contains_key("f32_div") && seen.contains_key("round_pack"), "the scan found the libraries");
+}
