@@ -1,0 +1,240 @@
+//! The f32 transcendentals of `shaders/lib/f32_math.wgsl`: the largest error in f32 ULPs against the f64 result of
+//! Rust's std functions (a correctly rounded reference to far below an f32 ULP) over 10^6+ inputs spread over each
+//! function's whole finite range, asserted at most 2 ULP, and the exact special values; on the default device, the
+//! portable path and GL. An ignored test prints the table beside WGSL's built-ins on the same adapter.
+
+mod float_common;
+mod wgsl_harness;
+
+use float_common::{Rng, run_ops, show, ulp_error};
+use wgpu_tensor::Device;
+
+/// Test dispatch: 0..=5 our routines, 10..=15 the WGSL built-ins on the same inputs.
+const OPS: &str = "
+fn test_math_op(op: u32, a: u32, b: u32) -> u32 {
+    let x = bitcast<f32>(a);
+    var r = 0u;
+    switch op {
+        case 0u: { r = f32_exp(a); }
+        case 1u: { r = f32_log(a); }
+        case 2u: { r = f32_sin(a); }
+        case 3u: { r = f32_cos(a); }
+        case 4u: { r = f32_tanh(a); }
+        case 5u: { r = f32_sigmoid(a); }
+        case 6u: { r = f32_gelu(a); }
+        case 10u: { r = bitcast<u32>(exp(x)); }
+        case 11u: { r = bitcast<u32>(log(x)); }
+        case 12u: { r = bitcast<u32>(sin(x)); }
+        case 13u: { r = bitcast<u32>(cos(x)); }
+        case 14u: { r = bitcast<u32>(tanh(x)); }
+        case 15u: { r = bitcast<u32>(1.0 / (1.0 + exp(-x))); }
+        case 16u: { r = bitcast<u32>(0.5 * x * (1.0 + tanh(0.7978845608 * (x + 0.044715 * x * x * x)))); }
+        default: {}
+    }
+    return r;
+}
+";
+
+/// One function under test: its op code, name, f64 reference and input generator.
+struct Func {
+    op: u32,
+    name: &'static str,
+    reference: fn(f64) -> f64,
+    inputs: fn(&mut Rng, usize) -> Vec<u32>,
+}
+
+/// Magnitudes spread log-uniformly over [2^lo, 2^hi), random sign.
+fn log_spread(rng: &mut Rng, lo: f64, hi: f64) -> u32 {
+    let m = rng.uniform(lo, hi).exp2() as f32;
+    m.to_bits() | (rng.next_u32() & 0x8000_0000)
+}
+
+fn uniform(rng: &mut Rng, lo: f64, hi: f64) -> u32 {
+    (rng.uniform(lo, hi) as f32).to_bits()
+}
+
+fn exp_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 3 {
+            0 => uniform(rng, -104.0, 89.0),
+            1 => log_spread(rng, -30.0, 6.7),
+            _ => uniform(rng, -104.0, -85.0), // subnormal results
+        })
+        .collect()
+}
+
+fn log_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|i| if i % 2 == 0 { rng.next_u32() % 0x7f80_0000 } else { uniform(rng, 0.5, 2.0) }).collect()
+}
+
+fn trig_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 5 {
+            0 => uniform(rng, -10.0, 10.0),
+            1 => uniform(rng, -1e5, 1e5),
+            2 => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000), // the whole finite range
+            3 => log_spread(rng, -20.0, 20.0),
+            _ => {
+                // Next to multiples of pi/2: the hardest reductions.
+                let k = (rng.next_u32() % 2_000_000) as f64;
+                let x = (k * std::f64::consts::FRAC_PI_2) as f32;
+                x.to_bits().wrapping_add(rng.next_u32() % 5).wrapping_sub(2)
+            }
+        })
+        .collect()
+}
+
+fn tanh_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|i| if i % 2 == 0 { uniform(rng, -12.0, 12.0) } else { log_spread(rng, -30.0, 4.5) }).collect()
+}
+
+fn sigmoid_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|i| if i % 2 == 0 { uniform(rng, -110.0, 30.0) } else { log_spread(rng, -30.0, 6.8) }).collect()
+}
+
+fn gelu_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 3 {
+            0 => uniform(rng, -15.0, 15.0),
+            1 => log_spread(rng, -30.0, 4.0),
+            _ => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000),
+        })
+        .collect()
+}
+
+/// x Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2 (libm's f64 erfc).
+fn gelu_reference(x: f64) -> f64 {
+    if x == f64::NEG_INFINITY {
+        return -0.0;
+    }
+    x * 0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+fn funcs() -> Vec<Func> {
+    vec![
+        Func { op: 0, name: "exp", reference: f64::exp, inputs: exp_inputs },
+        Func { op: 1, name: "log", reference: f64::ln, inputs: log_inputs },
+        Func { op: 2, name: "sin", reference: f64::sin, inputs: trig_inputs },
+        Func { op: 3, name: "cos", reference: f64::cos, inputs: trig_inputs },
+        Func { op: 4, name: "tanh", reference: f64::tanh, inputs: tanh_inputs },
+        Func { op: 5, name: "sigmoid", reference: |x| 1.0 / (1.0 + (-x).exp()), inputs: sigmoid_inputs },
+        Func { op: 6, name: "gelu", reference: gelu_reference, inputs: gelu_inputs },
+    ]
+}
+
+/// The largest ULP error of op over inputs, with the input where it occurs.
+fn max_ulp(device: &Device, op: u32, reference: fn(f64) -> f64, inputs: &[u32]) -> (f64, u32, u32) {
+    let zeros = vec![0u32; inputs.len()];
+    let out = run_ops(device, OPS, "test_math_op", &[op], inputs, &zeros).pop().expect("one op");
+    let mut worst = (0.0, 0, 0);
+    for (&x, &y) in inputs.iter().zip(&out) {
+        let err = ulp_error(y, reference(f64::from(f32::from_bits(x))));
+        if err > worst.0 || err.is_nan() {
+            worst = (err, x, y);
+        }
+    }
+    worst
+}
+
+fn accuracy_within_two_ulp(device: &Device, n: usize, seed: u64) {
+    for f in funcs() {
+        let inputs = (f.inputs)(&mut Rng::new(seed + u64::from(f.op)), n);
+        let (err, x, y) = max_ulp(device, f.op, f.reference, &inputs);
+        assert!(err <= 2.0, "{}: {err:.3} ULP at x = {} (gave {})", f.name, show(x), show(y));
+    }
+}
+
+#[test]
+fn transcendentals_are_within_two_ulp_on_a_million_inputs_each() {
+    accuracy_within_two_ulp(wgsl_harness::device(), 1_000_000, 31);
+}
+
+#[test]
+fn transcendentals_are_within_two_ulp_on_the_portable_device_and_gl() {
+    accuracy_within_two_ulp(wgsl_harness::portable(), 100_000, 32);
+    accuracy_within_two_ulp(wgsl_harness::gl(), 100_000, 33);
+}
+
+#[test]
+fn transcendental_special_values_are_exact() {
+    const INF: u32 = 0x7f80_0000;
+    const NEG_INF: u32 = 0xff80_0000;
+    const ONE: u32 = 0x3f80_0000;
+    const NAN: u32 = 0x7fc0_0000;
+    // (op, input, expected bits; NAN means any NaN)
+    let cases: Vec<(u32, u32, u32)> = vec![
+        (0, 0, ONE),
+        (0, 0x8000_0000, ONE),
+        (0, NEG_INF, 0),
+        (0, INF, INF),
+        (0, 100f32.to_bits(), INF),
+        (0, 88.8f32.to_bits(), INF),
+        (0, (-104.0f32).to_bits(), 0),
+        (0, (-103.0f32).to_bits(), ((-103.0f64).exp() as f32).to_bits()), // subnormal
+        (0, 1, ONE),
+        (0, 0xffc0_0001, NAN),
+        (1, ONE, 0),
+        (1, 0, NEG_INF),
+        (1, 0x8000_0000, NEG_INF),
+        (1, (-1.0f32).to_bits(), NAN),
+        (1, INF, INF),
+        (1, NEG_INF, NAN),
+        (1, 1, (-103.27893f32).to_bits()), // log of the smallest subnormal
+        (2, INF, NAN),
+        (2, NEG_INF, NAN),
+        (2, 0x8000_0000, 0x8000_0000),
+        (2, 0, 0),
+        (2, 5, 5),
+        (3, INF, NAN),
+        (3, NEG_INF, NAN),
+        (3, 0, ONE),
+        (4, INF, ONE),
+        (4, NEG_INF, 0xbf80_0000),
+        (4, 0x8000_0000, 0x8000_0000),
+        (4, 0x8000_0007, 0x8000_0007),
+        (5, NEG_INF, 0),
+        (5, INF, ONE),
+        (5, 0, 0x3f00_0000),
+        (6, 0, 0),
+        (6, 0x8000_0000, 0x8000_0000),
+        (6, INF, INF),
+        (6, NEG_INF, 0x8000_0000),
+        (6, 0xffc0_0001, NAN),
+        (6, 100f32.to_bits(), 100f32.to_bits()),
+        (6, (-20.0f32).to_bits(), 0x8000_0000),
+    ];
+    let a: Vec<u32> = cases.iter().map(|c| c.1).collect();
+    let zeros = vec![0u32; a.len()];
+    let ops: Vec<u32> = (0..7).collect();
+    let out = run_ops(wgsl_harness::device(), OPS, "test_math_op", &ops, &a, &zeros);
+    for (i, &(op, x, expected)) in cases.iter().enumerate() {
+        let y = out[op as usize][i];
+        let ok = if expected == NAN { f32::from_bits(y).is_nan() } else { y == expected };
+        assert!(ok, "op {op} of {} gave {} expected {}", show(x), show(y), show(expected));
+    }
+}
+
+/// Prints the max-ULP table, ours beside WGSL's built-in on the same adapter and inputs:
+/// `cargo test --release --test wgsl_lib_transcendental -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints the accuracy table for the docs"]
+fn print_max_ulp_table() {
+    for (label, device) in [("default", wgsl_harness::device()), ("gl", wgsl_harness::gl())] {
+        println!("{label}: {}", device.info());
+        println!(
+            "| function | ours (max ULP) | worst input (ours) | WGSL built-in (max ULP) | worst input (built-in) |"
+        );
+        println!("|---|---|---|---|---|");
+        for f in funcs() {
+            let inputs = (f.inputs)(&mut Rng::new(31 + u64::from(f.op)), 1_000_000);
+            let ours = max_ulp(device, f.op, f.reference, &inputs);
+            let builtin = max_ulp(device, f.op + 10, f.reference, &inputs);
+            let name = match f.op {
+                5 => "sigmoid (built-in: 1/(1+exp(-x)))",
+                6 => "gelu (no built-in: the tanh approximation)",
+                _ => f.name,
+            };
+            println!("| {name} | {:.3} | {} | {:.3e} | {} |", ours.0, show(ours.1), builtin.0, show(builtin.1));
+        }
+    }
+}
