@@ -121,6 +121,32 @@ impl DType {
     pub const fn is_signed(self) -> bool {
         matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64) || self.is_float()
     }
+
+    /// The IEEE-754 binary format of a float dtype (`None` for integers and `Bool`): the one table of float
+    /// formats, used by the host reference and by the WGSL kernels alike.
+    ///
+    /// ```
+    /// use wgpu_tensor::{DType, FloatFormat};
+    /// assert_eq!(DType::BF16.float_format(), Some(FloatFormat { exp_bits: 8, man_bits: 7 }));
+    /// ```
+    pub const fn float_format(self) -> Option<FloatFormat> {
+        match self {
+            DType::F16 => Some(FloatFormat { exp_bits: 5, man_bits: 10 }),
+            DType::BF16 => Some(FloatFormat { exp_bits: 8, man_bits: 7 }),
+            DType::F32 => Some(FloatFormat { exp_bits: 8, man_bits: 23 }),
+            DType::F64 => Some(FloatFormat { exp_bits: 11, man_bits: 52 }),
+            _ => None,
+        }
+    }
+}
+
+/// An IEEE-754 binary interchange format: exponent bits and stored mantissa bits (the hidden bit not counted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FloatFormat {
+    /// Exponent field width.
+    pub exp_bits: u32,
+    /// Stored mantissa (fraction) field width.
+    pub man_bits: u32,
 }
 
 impl fmt::Display for DType {

@@ -183,3 +183,26 @@ impl NotShape for &Vec<usize> {}
 impl NotShape for &[usize] {}
 impl<const N: usize> NotShape for [usize; N] {}
 impl<const N: usize> NotShape for &[usize; N] {}
+
+/// The shape two shapes broadcast to with numpy's rules: dims align at the end, and each pair is equal or one of
+/// them is 1 (a missing dim counts as 1).
+///
+/// ```
+/// assert_eq!(wgpu_tensor::broadcast_shapes("add", &[4, 1, 3], &[5, 1])?, [4, 5, 3]);
+/// assert!(wgpu_tensor::broadcast_shapes("add", &[2, 3], &[4, 3]).is_err());
+/// # Ok::<(), wgpu_tensor::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Broadcast`] naming `op` and both shapes when they are incompatible.
+pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let dim = |s: &[usize], i: usize| if i + s.len() >= n { s[i + s.len() - n] } else { 1 };
+    (0..n)
+        .map(|i| match (dim(a, i), dim(b, i)) {
+            (x, y) if x == y || y == 1 => Ok(x),
+            (1, y) => Ok(y),
+            _ => Err(Error::Broadcast { op, lhs: a.to_vec(), rhs: b.to_vec() }),
+        })
+        .collect()
+}

@@ -194,7 +194,7 @@ fn cat_stack_and_index_select_match_ndarray() {
             check(name, &format!("{case} stack"), &stack, &host, &want);
             for ids_dtype in [DType::U8, DType::I32, DType::I64, DType::U64] {
                 let ids: Vec<usize> = (0..7).map(|_| rng.random_range(0..3)).collect();
-                let ids_host = Array::from(ids.iter().map(|&i| i as i64).collect::<Vec<_>>()).cast(ids_dtype);
+                let ids_host = Array::from(ids.iter().map(|&i| i as i64).collect::<Vec<_>>()).cast(ids_dtype).unwrap();
                 let ids_t = device.upload(&ids_host).unwrap();
                 let sel = tt.index_select(1, &ids_t).unwrap();
                 let want = at.select(ndarray::Axis(1), &ids);

@@ -19,12 +19,9 @@ struct Fmt {
 
 impl Fmt {
     const fn of(dtype: DType) -> Option<Fmt> {
-        match dtype {
-            DType::F16 => Some(Fmt { exp_bits: 5, man_bits: 10 }),
-            DType::BF16 => Some(Fmt { exp_bits: 8, man_bits: 7 }),
-            DType::F32 => Some(Fmt { exp_bits: 8, man_bits: 23 }),
-            DType::F64 => Some(Fmt { exp_bits: 11, man_bits: 52 }),
-            _ => None,
+        match dtype.float_format() {
+            Some(f) => Some(Fmt { exp_bits: f.exp_bits, man_bits: f.man_bits }),
+            None => None,
         }
     }
     const fn bias(self) -> i32 {

@@ -103,14 +103,10 @@ fn store_unit(to: DType) -> String {
     }
 }
 
-/// (stored mantissa bits, exponent bits) of a float dtype.
+/// (stored mantissa bits, exponent bits) of a float dtype, from [`DType::float_format`].
 fn float_format(d: DType) -> (u32, u32) {
-    match d {
-        DType::F16 => (10, 5),
-        DType::BF16 => (7, 8),
-        DType::F32 => (23, 8),
-        _ => (52, 11),
-    }
+    let f = d.float_format().unwrap_or(crate::FloatFormat { exp_bits: 11, man_bits: 52 });
+    (f.man_bits, f.exp_bits)
 }
 
 /// The body of `fn convert(x: vec2<u32>) -> vec2<u32>` for one pair.

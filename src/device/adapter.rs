@@ -77,7 +77,7 @@ pub(crate) async fn choose(
 /// Describes every adapter that can run compute shaders on `backends` (best first), with the native extensions
 /// each one offers. Nothing is opened.
 ///
-/// ```no_run
+/// ```
 /// for info in wgpu_tensor::list_adapters(wgpu::Backends::all()) {
 ///     println!("{info}\n");
 /// }

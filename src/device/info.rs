@@ -13,7 +13,7 @@ pub(crate) const NATIVE_FEATURES: [(wgpu::Features, &str); 4] = [
 /// A description of an adapter and the device opened on it: identity, memory architecture, the limits that matter
 /// for tensors, and the native extensions in use. `Display` prints it as a short block of `key: value` lines.
 ///
-/// ```no_run
+/// ```
 /// let device = wgpu_tensor::Device::new()?;
 /// println!("{}", device.info());
 /// # Ok::<(), wgpu_tensor::Error>(())

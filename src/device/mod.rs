@@ -28,7 +28,7 @@ pub(crate) use sync::{AsyncMutex, MapGate};
 ///
 /// Every field is public; start from `Default` and change what you need:
 ///
-/// ```no_run
+/// ```
 /// use wgpu_tensor::{Device, DeviceOptions};
 /// // The portable path that any WebGPU adapter runs: no SHADER_INT64/F16/F64, no mappable storage buffers.
 /// let portable = Device::with_options(DeviceOptions { native_extensions: false, ..Default::default() })?;
@@ -111,7 +111,7 @@ pub(crate) struct DeviceInner {
 /// Cheap to clone (an `Arc` inside), `Send + Sync`: share one `Device` between threads. Pipelines are compiled once
 /// per device and cached.
 ///
-/// ```no_run
+/// ```
 /// use wgpu_tensor::{Array, Device};
 /// let device = Device::new()?;
 /// let tensor = device.upload(&Array::from_vec(vec![1.0f32, 2.0, 3.0], [3])?)?; // a copy, host -> device

@@ -90,9 +90,11 @@ impl Recorder<'_> {
     /// Puts a parameter block (u32 words) in the arena and returns its binding.
     pub(crate) fn params(&mut self, words: &[u32]) -> Result<ParamBlock> {
         let bytes: &[u8] = bytemuck::cast_slice(words);
-        let (buffer, offset) = self.arena_alloc(bytes.len().max(16))?;
+        // At least 32 bytes: a struct of four words and a runtime-sized array needs more than 16 bound.
+        let size = bytes.len().max(32).next_multiple_of(16);
+        let (buffer, offset) = self.arena_alloc(size)?;
         self.state.arena[offset as usize..offset as usize + bytes.len()].copy_from_slice(bytes);
-        Ok(ParamBlock { buffer, offset, size: (bytes.len().max(16) as u64).next_multiple_of(16) })
+        Ok(ParamBlock { buffer, offset, size: size as u64 })
     }
 
     /// Records a copy of `bytes` (a multiple of 4 long) into `dst` at `offset`, ordered with the batch's commands.

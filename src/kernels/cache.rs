@@ -15,6 +15,8 @@ pub(crate) enum KernelKey {
     Copy(crate::ops::copy::CopyVariant),
     /// The transposing copy of 4-byte elements (see `crate::ops::copy`).
     Transpose,
+    /// An elementwise op (see `crate::ops::elementwise`).
+    Elementwise(crate::ops::elementwise::ElementwiseVariant),
 }
 
 /// A compiled compute pipeline with its bind group layout (group 0).

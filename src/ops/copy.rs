@@ -280,9 +280,20 @@ pub(crate) fn record_copy(
 
 /// A new contiguous copy of the view `layout` of `storage`.
 pub(crate) fn contiguous(storage: &Storage, layout: &Layout, dtype: DType) -> Result<(Storage, Layout)> {
+    contiguous_with_room(storage, layout, dtype, layout.len())
+}
+
+/// [`contiguous`] into storage with room for at least `room` elements (kernels that read whole vec4s).
+pub(crate) fn contiguous_with_room(
+    storage: &Storage,
+    layout: &Layout,
+    dtype: DType,
+    room: usize,
+) -> Result<(Storage, Layout)> {
     let device = storage.device();
     let (_, bytes) = layout.shape().checked_size(dtype)?;
-    let out = alloc_storage(device, "contiguous copy", bytes)?;
+    let room = room.max(layout.len()).checked_mul(dtype.size_in_bytes()).unwrap_or(bytes);
+    let out = alloc_storage(device, "contiguous copy", room)?;
     let out_layout = Layout::contiguous(layout.shape().clone());
     if layout.is_empty() {
         return Ok((out, out_layout));

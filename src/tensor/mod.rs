@@ -5,6 +5,7 @@
 
 mod cast;
 mod create;
+mod elementwise;
 mod join;
 mod views;
 
@@ -184,21 +185,17 @@ impl DeviceTensor {
     /// [`download`](DeviceTensor::download) for large tensors, since warm host memory takes no page faults.
     ///
     /// # Errors
-    /// [`Error::DTypeMismatch`] when `out`'s dtype differs; [`Error::InvalidArgument`] naming both shapes when they
-    /// differ; otherwise as [`DeviceTensor::download`].
+    /// [`Error::OutputMismatch`] naming both dtypes and shapes when `out` differs from the tensor; otherwise as
+    /// [`DeviceTensor::download`].
     pub fn download_into(&self, out: &mut Array) -> Result<()> {
-        if out.dtype() != self.dtype() {
-            return Err(Error::DTypeMismatch { expected: self.dtype(), actual: out.dtype() });
-        }
-        if out.shape() != self.shape() {
-            let reason = format!(
-                "the tensor is {} {:?} but the array is {} {:?}; give an array of the tensor's dtype and shape",
-                self.dtype(),
-                self.shape(),
-                out.dtype(),
-                out.shape()
-            );
-            return Err(Error::InvalidArgument { op: "download_into", reason });
+        if out.dtype() != self.dtype() || out.shape() != self.shape() {
+            return Err(Error::OutputMismatch {
+                op: "download_into",
+                expected_dtype: self.dtype(),
+                expected_shape: self.shape().to_vec(),
+                actual_dtype: out.dtype(),
+                actual_shape: out.shape().to_vec(),
+            });
         }
         pollster::block_on(download_bytes(self, out.as_bytes_mut_unchecked())).map(drop)
     }

@@ -1,0 +1,31 @@
+// Elementwise {{op}}: output {{out}} from {{n_in}} operand(s) ({{in_dtypes}}). Composed after the libraries of
+// shaders/lib/ that the dtypes need, with a `compute` function generated per (op, dtype) from src/ops/elementwise/op.rs.
+// Every value travels as its bits in vec2<u32> (lo, hi), canonical (narrow integers sign- or zero-extended, Bool 0/1).
+//
+// Two modes, chosen per call:
+// - flat (all operands contiguous with the output's shape): invocation u computes elements [u * E, u * E + E) with
+//   whole vec4<u32> loads and stores, E = {{per_invocation}} (16 bytes of the narrowest dtype);
+// - strided (any layout, broadcasting by stride 0): invocation u writes output word u (or 64-bit element u); each
+//   element's operands are found through the merged dims and per-operand strides in `params`.
+
+struct Params {
+    // Elements (flat) or output units (strided) this dispatch covers, and invocations per grid row.
+    n: u32,
+    row: u32,
+    // Strided: merged dims, then per operand: its element offset (in the binding) and strides.
+    ndim: u32,
+    pad: u32,
+    words: array<u32>,
+}
+
+{{bindings}}
+@group(0) @binding(0) var<storage, read> params: Params;
+
+// round_pack reports inexact results for cast_checked; nothing counts them here.
+fn mark_lossy(c: bool) {}
+
+fn compute(a: vec2<u32>, b: vec2<u32>, c: vec2<u32>) -> vec2<u32> {
+    {{compute}}
+}
+
+{{main}}
