@@ -54,6 +54,7 @@ mod device;
 mod device_info;
 mod dtype;
 mod error;
+pub mod io;
 mod kernels;
 mod memory;
 mod ndarray_interop;
