@@ -8,7 +8,8 @@
 //! ```
 //!
 //! The machine is noisy, so the ratios come first, from interleaved rounds (each contender once per round, best
-//! of the rounds); criterion's own figures follow. Every device timing waits for the GPU.
+//! of the rounds); criterion's own figures follow. Every device timing waits for the GPU. The device's pool holds
+//! 4 GiB so every contender runs on warm pooled buffers.
 //! The roof kernel (`shaders/bench_roof.wgsl`, trivial work moving 2 bytes in and 4 out per element) is timed at
 //! 16M elements, warm, and scaled linearly to the tensor's element count.
 
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wgpu_tensor::io::{FileAccess, Safetensors, save_safetensors};
-use wgpu_tensor::{Array, DType, Device};
+use wgpu_tensor::{Array, DType, Device, DeviceOptions};
 
 const ROUNDS: usize = 5;
 const TENSORS: usize = 8;
@@ -177,7 +178,10 @@ fn time(f: impl FnOnce()) -> f64 {
 }
 
 fn io(c: &mut Criterion) {
-    let device = Device::new().unwrap_or_else(|e| panic!("{e}"));
+    // A pool big enough for every contender's tensors at once, so no contender pays for fresh device memory
+    // (page faults) because the previous one pushed its buffers out of the pool: all are measured warm.
+    let options = DeviceOptions { pool_cap_bytes: 4 << 30, ..Default::default() };
+    let device = Device::with_options(options).unwrap_or_else(|e| panic!("{e}"));
     let bytes = mib() << 20;
     eprintln!("adapter: {}, transfer path: {}, file: {} MiB", device.info().name, device.transfer_path(), mib());
     let f32_file = make_file(&device, "f32.safetensors", DType::F32, bytes);

@@ -314,7 +314,10 @@ impl Safetensors {
 }
 
 /// Parses and validates the header JSON; offsets are relative to the data section of `data_len` bytes.
-fn parse_header(data: &FileData, header: &[u8], data_len: u64) -> Result<(Vec<Entry>, Vec<(String, String)>)> {
+/// The tensors of a header and its `__metadata__` pairs.
+type Header = (Vec<Entry>, Vec<(String, String)>);
+
+fn parse_header(data: &FileData, header: &[u8], data_len: u64) -> Result<Header> {
     let bad = |tensor: Option<&str>, reason: String| data.bad(tensor, reason);
     if header.first() != Some(&b'{') {
         return Err(bad(None, "the header does not start with '{' (it must be a JSON object)".into()));

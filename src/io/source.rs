@@ -68,10 +68,10 @@ impl HostSource for RangeSource<'_> {
 
     fn write_next(&mut self, dst: WriteOnly<'_, [u8]>) {
         let n = dst.len();
-        if self.error.is_none() {
-            if let Err(e) = self.copy(self.offset + self.pos as u64, dst) {
-                self.error = Some(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = self.copy(self.offset + self.pos as u64, dst)
+        {
+            self.error = Some(e);
         }
         self.pos += n;
     }
