@@ -256,3 +256,15 @@ fn large_file_over_128_mib() {
         assert!(t.download().unwrap() == array, "[{name}] large load differs");
     }
 }
+
+#[test]
+fn mapped_load_npy_makes_exactly_one_host_copy() {
+    let device = transfer_common::mapped();
+    for access in [FileAccess::Mapped, FileAccess::Read] {
+        let (t, trace) = device.load_npy_traced(fixture("f4.npy"), access).unwrap();
+        assert_eq!(trace.path, wgpu_tensor::TransferPath::MappedStorage);
+        assert_eq!(trace.copies.len(), 1, "{access:?}: one host-side copy, file -> device memory:\n{trace}");
+        assert_eq!(trace.copies[0].bytes, 24);
+        assert_eq!(t.download().unwrap(), expected(DType::F32));
+    }
+}

@@ -102,7 +102,7 @@ impl Device {
     /// # Errors
     /// As [`load_npy`](Device::load_npy).
     pub fn load_npy_with(&self, path: impl AsRef<Path>, access: FileAccess) -> Result<DeviceTensor> {
-        Ok(self.load_npy_traced(path, access)?.0)
+        Ok(load_npy_impl(self, path.as_ref(), access, false)?.0)
     }
 
     /// [`load_npy_with`](Device::load_npy_with), also returning the transfer's path and copies, with times.
@@ -110,21 +110,31 @@ impl Device {
     /// # Errors
     /// As [`load_npy`](Device::load_npy).
     pub fn load_npy_traced(&self, path: impl AsRef<Path>, access: FileAccess) -> Result<(DeviceTensor, TransferTrace)> {
-        let data = FileData::open(path.as_ref(), FORMAT, access)?;
-        let header = read_header(&data, None)?;
-        let shape = Shape::from(header.shape.as_slice());
-        let is_bool = header.dtype == DType::Bool;
-        if header.is_plain() {
-            let mut source = RangeSource::new(&data, header.data_offset, header.data_len, is_bool, None);
-            let uploaded = pollster::block_on(upload_source(self, &mut source, header.dtype, shape, true));
-            source.finish()?;
-            return uploaded;
-        }
-        let raw = data.bytes(header.data_offset, header.data_len, None)?;
-        if is_bool && !bools_ok(&raw) {
-            return Err(data.bad(None, BAD_BOOL));
-        }
-        let mut source = reorder(&header, &raw);
-        pollster::block_on(upload_source(self, &mut source, header.dtype, shape, true))
+        load_npy_impl(self, path.as_ref(), access, true)
     }
+}
+
+/// `traced`: wait for the GPU's copies so that the trace's times are complete (staging path).
+fn load_npy_impl(
+    device: &Device,
+    path: &Path,
+    access: FileAccess,
+    traced: bool,
+) -> Result<(DeviceTensor, TransferTrace)> {
+    let data = FileData::open(path, FORMAT, access)?;
+    let header = read_header(&data, None)?;
+    let shape = Shape::from(header.shape.as_slice());
+    let is_bool = header.dtype == DType::Bool;
+    if header.is_plain() {
+        let mut source = RangeSource::new(&data, header.data_offset, header.data_len, is_bool, None);
+        let uploaded = pollster::block_on(upload_source(device, &mut source, header.dtype, shape, traced));
+        source.finish()?;
+        return uploaded;
+    }
+    let raw = data.bytes(header.data_offset, header.data_len, None)?;
+    if is_bool && !bools_ok(&raw) {
+        return Err(data.bad(None, BAD_BOOL));
+    }
+    let mut source = reorder(&header, &raw);
+    pollster::block_on(upload_source(device, &mut source, header.dtype, shape, traced))
 }

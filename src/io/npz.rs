@@ -29,7 +29,7 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<Vec<(String, Array)>> {
     };
     let file = File::open(path).map_err(|source| Error::FileIo { op: "opening", path: path.to_path_buf(), source })?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(None, format!("not a readable zip archive: {e}")))?;
-    let mut out = Vec::with_capacity(archive.len());
+    let mut out = Vec::new();
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| bad(None, format!("entry {i}: {e}")))?;
         let entry_name = entry.name().map_err(|e| bad(None, format!("entry {i} has a bad name: {e}")))?.into_owned();
@@ -37,7 +37,7 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<Vec<(String, Array)>> {
             return Err(bad(Some(&entry_name), "the entry is not a .npy file (its name does not end in .npy)".into()));
         };
         // The declared size is only a hint for the first allocation (a hostile archive may lie).
-        let mut bytes = Vec::with_capacity(entry.size().min(1 << 30) as usize);
+        let mut bytes = Vec::with_capacity(entry.size().min(64 << 20) as usize);
         entry.read_to_end(&mut bytes).map_err(|e| bad(Some(name), format!("reading the entry failed: {e}")))?;
         let data = FileData::memory(path, FORMAT, bytes);
         out.push((name.to_owned(), array_from_npy(&data, Some(name))?));
