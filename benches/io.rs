@@ -10,8 +10,8 @@
 //! The machine is noisy, so the ratios come first, from interleaved rounds (each contender once per round, best
 //! of the rounds); criterion's own figures follow. Every device timing waits for the GPU. The device's pool holds
 //! 4 GiB so every contender runs on warm pooled buffers.
-//! The roof kernel (`shaders/bench_roof.wgsl`, trivial work moving 2 bytes in and 4 out per element) is timed at
-//! 16M elements, warm, and scaled linearly to the tensor's element count.
+//! The roof kernel (`shaders/bench_roof.wgsl`, trivial work moving 2 bytes in and 4 out per element) is timed in
+//! each round at 16M elements, warm, and scaled linearly to the bf16 file's element count.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -109,66 +109,81 @@ fn upload_as(device: &Device, path: &Path) {
     drop(tensors);
 }
 
-/// Seconds of the roof kernel per element (bf16 in, f32 out), best of 8 warm runs at 16M elements.
-fn roof_seconds_per_element(device: &Device) -> f64 {
-    let d = device.wgpu_device();
-    let mut wgsl = ROOF.to_string();
-    for (name, value) in [
-        ("src_bytes", "2"),
-        ("dst_bytes", "4"),
-        ("workgroup_size", "256"),
-        ("per_unit", "1"),
-        ("body", "dst[u] = src[u >> 1u] << ((u & 1u) * 16u);"),
-    ] {
-        wgsl = wgsl.replace(&format!("{{{{{name}}}}}"), value);
+/// The roof kernel for bf16 → f32 (2 bytes in, 4 out per element) at 16M elements, warm.
+struct Roof {
+    pipeline: wgpu::ComputePipeline,
+    group: wgpu::BindGroup,
+    grid: (u32, u32),
+}
+
+impl Roof {
+    fn new(device: &Device) -> Roof {
+        let d = device.wgpu_device();
+        let mut wgsl = ROOF.to_string();
+        for (name, value) in [
+            ("src_bytes", "2"),
+            ("dst_bytes", "4"),
+            ("workgroup_size", "256"),
+            ("per_unit", "1"),
+            ("body", "dst[u] = src[u >> 1u] << ((u & 1u) * 16u);"),
+        ] {
+            wgsl = wgsl.replace(&format!("{{{{{name}}}}}"), value);
+        }
+        assert!(!wgsl.contains("{{"), "a placeholder survived");
+        let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("roof"),
+            source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+        });
+        let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("roof"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let buffer = |size, usage| {
+            d.create_buffer(&wgpu::BufferDescriptor { label: None, size, usage, mapped_at_creation: false })
+        };
+        let src = buffer(ROOF_N * 2, wgpu::BufferUsages::STORAGE);
+        let dst = buffer(ROOF_N * 4, wgpu::BufferUsages::STORAGE);
+        let params = buffer(16, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
+        let workgroups = (ROOF_N as u32).div_ceil(256);
+        let gy = workgroups.div_ceil(d.limits().max_compute_workgroups_per_dimension);
+        let gx = workgroups.div_ceil(gy);
+        device.wgpu_queue().write_buffer(&params, 0, bytemuck::cast_slice(&[ROOF_N as u32, gx * 256, 0, 0]));
+        let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: src.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: dst.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: params.as_entire_binding() },
+            ],
+        });
+        Roof { pipeline, group, grid: (gx, gy) }
     }
-    assert!(!wgsl.contains("{{"), "a placeholder survived");
-    let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("roof"),
-        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
-    });
-    let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("roof"),
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    });
-    let buffer =
-        |size, usage| d.create_buffer(&wgpu::BufferDescriptor { label: None, size, usage, mapped_at_creation: false });
-    let src = buffer(ROOF_N * 2, wgpu::BufferUsages::STORAGE);
-    let dst = buffer(ROOF_N * 4, wgpu::BufferUsages::STORAGE);
-    let params = buffer(16, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
-    let workgroups = (ROOF_N as u32).div_ceil(256);
-    let gy = workgroups.div_ceil(d.limits().max_compute_workgroups_per_dimension);
-    let gx = workgroups.div_ceil(gy);
-    device.wgpu_queue().write_buffer(&params, 0, bytemuck::cast_slice(&[ROOF_N as u32, gx * 256, 0, 0]));
-    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: src.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: dst.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: params.as_entire_binding() },
-        ],
-    });
-    (0..8)
-        .map(|_| {
-            let mut encoder = d.create_command_encoder(&Default::default());
-            {
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(&pipeline);
-                pass.set_bind_group(0, &group, &[]);
-                pass.dispatch_workgroups(gx, gy, 1);
-            }
-            let t = Instant::now();
-            device.wgpu_queue().submit([encoder.finish()]);
-            wait(device);
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::MAX, f64::min)
-        / ROOF_N as f64
+
+    /// Seconds per element: best of 3 dispatches (submit + wait).
+    fn seconds_per_element(&self, device: &Device) -> f64 {
+        let d = device.wgpu_device();
+        (0..3)
+            .map(|_| {
+                let mut encoder = d.create_command_encoder(&Default::default());
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    pass.set_pipeline(&self.pipeline);
+                    pass.set_bind_group(0, &self.group, &[]);
+                    pass.dispatch_workgroups(self.grid.0, self.grid.1, 1);
+                }
+                let t = Instant::now();
+                device.wgpu_queue().submit([encoder.finish()]);
+                wait(device);
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+            / ROOF_N as f64
+    }
 }
 
 fn time(f: impl FnOnce()) -> f64 {
@@ -193,11 +208,12 @@ fn io(c: &mut Criterion) {
     let mut dst = vec![1u8; bytes]; // warm destination
     dst.copy_from_slice(data); // warm the mapping
 
-    let roof = roof_seconds_per_element(&device) * (bytes / 4 / 2) as f64;
+    let roof_kernel = Roof::new(&device);
+    let bf16_elements = (bytes / 4 / 2) as f64;
     let opened = Safetensors::open(&f32_file).expect("open");
     let bf16_opened = Safetensors::open(&bf16_file).expect("open");
     let bf16_tensors = bf16_opened.upload_all(&device).expect("load");
-    let mut best = [f64::MAX; 9];
+    let mut best = [f64::MAX; 10];
     for _ in 0..ROUNDS {
         let times = [
             time(|| dst.copy_from_slice(std::hint::black_box(data))),
@@ -217,10 +233,11 @@ fn io(c: &mut Criterion) {
                 drop(cast);
             }),
             time(|| upload_as(&device, &bf16_file)),
+            roof_kernel.seconds_per_element(&device) * bf16_elements,
         ];
         best.iter_mut().zip(times).for_each(|(b, t)| *b = b.min(t));
     }
-    let [memcpy_warm, memcpy_fresh, warm, mapped, pread, naive_t, bf16_plain, cast, bf16_as] = best;
+    let [memcpy_warm, memcpy_fresh, warm, mapped, pread, naive_t, bf16_plain, cast, bf16_as, roof] = best;
     let gbs = |s: f64| bytes as f64 / s / 1e9;
     let row = |what: &str, s: f64| eprintln!("  {what:<44} {:8.1} ms  {:6.2} GB/s", s * 1e3, gbs(s));
     eprintln!(
