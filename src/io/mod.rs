@@ -66,8 +66,8 @@
 //! memory-maps the file. That **assumes no other process truncates or rewrites the file while it is open**: the
 //! kernel answers a read of a page past the new end of a mapped file with SIGBUS, which kills the process, and a
 //! library cannot catch that safely. We shrink the window to the copy itself: before each tensor is copied, the
-//! file's size is checked again, and its pages are mapped in one call (Linux `MADV_POPULATE_READ`, which also made
-//! the load ~1.2× faster than taking page faults), whose failure on missing pages is reported too; a file that
+//! file's size is checked again, and its pages are mapped in one call (Linux `MADV_POPULATE_READ`, which also measured
+//! faster here than taking a page fault every few pages), whose failure on missing pages is reported too; a file that
 //! shrank since it was opened is an [`Error::BadFile`](crate::Error::BadFile) — but a truncation *during* a copy
 //! still raises SIGBUS.
 //!
