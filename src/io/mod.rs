@@ -20,10 +20,10 @@
 //!
 //! - **safetensors** ([`Safetensors`], [`save_safetensors`]): an 8-byte little-endian header length, a JSON
 //!   header (`{"name": {"dtype", "shape", "data_offsets"}, "__metadata__": {..}}`), then the data.
-//!   [`Safetensors::open`] validates everything before any data is read: the header length (at most 100 MB, inside the file), the JSON,
-//!   each dtype, each shape (no overflow; its size equals its byte range), and the byte ranges (in order, not
-//!   overlapping, tiling the data section exactly, as the reference implementation requires), and unique names.
-//!   Names are kept in header order. Our writer pads the header to 8 bytes like the reference writer.
+//!   [`Safetensors::open`] validates everything before any data is read: the header length (at most 100 MB, inside the
+//!   file), the JSON, each dtype, each shape (no overflow; its size equals its byte range), and the byte ranges (in
+//!   order, not overlapping, tiling the data section exactly, as the reference implementation requires), and unique
+//!   names. Names are kept in header order. Our writer pads the header to 8 bytes like the reference writer.
 //! - **`.npy`** ([`Array::read_npy`](crate::Array::read_npy), [`Array::write_npy`](crate::Array::write_npy),
 //!   [`Device::load_npy`](crate::Device::load_npy)): versions 1.0, 2.0 and 3.0; little- and big-endian data;
 //!   C and Fortran order (big-endian data is byte-swapped and Fortran-order data transposed on the host, in the
@@ -76,11 +76,11 @@
 //! file truncated at any moment is a short read, reported as a `BadFile` ("the file shrank"). The price: the
 //! kernel's copy is slower than a user-space memcpy (measured here: a warm 1 GiB load at ~0.75–0.8× the mapped
 //! one; `pread` alone ran at ~0.4× memcpy on this machine, whatever the read size). Choose it for files that may
-//! change while they are read (files being written, network file systems, files owned by other programs). [`Array::read_npy`](crate::Array::read_npy) and
-//! [`Safetensors::array`] into host memory read the same way (no SIGBUS there either) when opened with
-//! `FileAccess::Read`; `read_npy` always does. Writing ([`save_safetensors`]) maps the output file after reserving
-//! its blocks with `posix_fallocate`, so a full disk is an `Error::FileIo`, not a SIGBUS (on Linux; elsewhere the
-//! file is sized with `set_len`).
+//! change while they are read (files being written, network file systems, files owned by other programs).
+//! [`Array::read_npy`](crate::Array::read_npy) and [`Safetensors::array`] into host memory read the same way (no SIGBUS
+//! there either) when opened with `FileAccess::Read`; `read_npy` always does. Writing ([`save_safetensors`]) maps the
+//! output file after reserving its blocks with `posix_fallocate`, so a full disk is an `Error::FileIo`, not a SIGBUS
+//! (on Linux; elsewhere the file is sized with `set_len`).
 
 mod file;
 mod header;
