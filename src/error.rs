@@ -255,6 +255,67 @@ pub enum Error {
         /// The output array's shape.
         actual_shape: Vec<usize>,
     },
+
+    // ---- files (safetensors, .npy, .npz: the `io` module) ----
+    /// The operating system failed to open, read, write or map a file.
+    #[error("{op} {}: {source}; check the path, its permissions and the free disk space", path.display())]
+    FileIo {
+        /// What was being done (e.g. "opening", "reading", "writing").
+        op: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file is not a valid file of its format (truncated, a bad header, offsets that do not add up, a file
+    /// that shrank while it was read).
+    #[error(
+        "{}: not a valid {format} file{}: {reason}. The file is damaged or was not written by a {format} writer; \
+         write it again",
+        path.display(), tensor_suffix(tensor.as_deref())
+    )]
+    BadFile {
+        /// The format: "safetensors", ".npy" or ".npz".
+        format: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The tensor (or .npz entry) concerned, when known.
+        tensor: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A tensor in a file has a dtype that this crate does not hold (e.g. `F8_E4M3`, `complex64`, object or
+    /// structured arrays), or a dtype the file format cannot store.
+    #[error("{}{}: dtype {dtype} is not supported: {hint}", path.display(), tensor_suffix(tensor.as_deref()))]
+    UnsupportedFileDType {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The tensor concerned, when known.
+        tensor: Option<String>,
+        /// The dtype as the file spells it (or as this crate names it, when writing).
+        dtype: String,
+        /// What to do instead.
+        hint: String,
+    },
+
+    /// A file holds no tensor of the name asked for.
+    #[error("{}: no tensor named {name:?} (the file holds {count} tensors; `names()` lists them)", path.display())]
+    TensorNotFound {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The name asked for.
+        name: String,
+        /// How many tensors the file holds.
+        count: usize,
+    },
+}
+
+/// `" (tensor \"name\")"`, or nothing when the tensor is unknown.
+fn tensor_suffix(tensor: Option<&str>) -> String {
+    tensor.map(|t| format!(" (tensor {t:?})")).unwrap_or_default()
 }
 
 /// `Result<T, wgpu_tensor::Error>`.

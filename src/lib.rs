@@ -42,6 +42,11 @@
 //! The exact rules for all 13 × 13 pairs, what counts as lossy, and why WGSL's built-in conversions are not used:
 //! see the [`cast`] module.
 //!
+//! # Files
+//!
+//! safetensors, `.npy` and `.npz` straight between files and device memory (one host-side copy, casts on the
+//! device): see the [`io`] module.
+//!
 //! # Errors
 //!
 //! Every failure reachable from the public API is an [`Error`] whose message says what was wrong and what to do;
@@ -54,6 +59,7 @@ pub mod cast;
 mod device;
 mod dtype;
 mod error;
+pub mod io;
 mod kernels;
 mod layout;
 mod memory;

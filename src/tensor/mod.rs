@@ -9,8 +9,7 @@ mod elementwise;
 mod join;
 mod views;
 
-#[allow(unused_imports)] // the file loaders of `crate::io` upload through these
-pub(crate) use create::{upload_bytes, upload_source};
+pub(crate) use create::upload_source;
 
 use std::sync::Arc;
 
