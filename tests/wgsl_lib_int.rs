@@ -438,3 +438,38 @@ fn int64_routine_costs() {
         ["a", "u64_add(a, b)", "u64_mul(a, b)", "u64_div(a, b)", "i64_div(a, b)", "i64_rem(a, b)", "i64_shr(a, b.x)"];
     wgsl_harness::print_costs(wgsl_harness::device(), &libs, &exprs, &a, &b, 7);
 }
+
+/// Each new library validates with exactly the dependencies its header names (naga's WGSL front end and validator,
+/// no device), so a kernel that composes it from that list compiles.
+#[test]
+fn each_lib_validates_with_its_stated_dependencies() {
+    use wgpu::naga;
+    let lib = |name: &str| {
+        std::fs::read_to_string(format!("{}/shaders/lib/{name}.wgsl", env!("CARGO_MANIFEST_DIR"))).expect("lib")
+    };
+    let mark_lossy = "fn mark_lossy(c: bool) {}".to_string();
+    let f64_base = ["u64", "round_pack", "convert", "f64_arith"];
+    let cases: [(&str, Vec<&str>); 6] = [
+        ("int", vec![]),
+        ("u64", vec![]),
+        ("int64", vec!["u64"]),
+        ("f64_arith", vec!["u64", "round_pack", "convert"]),
+        ("f64_order", f64_base.to_vec()),
+        ("f64_round", f64_base.to_vec()),
+    ];
+    for (name, deps) in cases {
+        let mut parts: Vec<String> = deps.iter().map(|d| lib(d)).collect();
+        if deps.contains(&"round_pack") {
+            parts.push(mark_lossy.clone());
+        }
+        if !deps.contains(&name) {
+            parts.push(lib(name));
+        }
+        let source = parts.join("\n");
+        let module =
+            naga::front::wgsl::parse_str(&source).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(&source)));
+        naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    }
+}

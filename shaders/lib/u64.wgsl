@@ -140,12 +140,16 @@ fn u64_div_word(u1: u32, u0: u32, v: u32) -> vec2<u32> {
 }
 
 // Unsigned quotient and remainder (q.x, q.y, r.x, r.y) of a / b; b = 0 gives q = r = 0 (numpy's rule for
-// integers). Hacker's Delight `divDU`: a divisor of 32 bits takes one native division for the high word and
-// u64_div_word for the low one; a wider divisor is normalised, u64_div_word on its top word estimates the (32-bit)
-// quotient to within one, and one comparison corrects it. Straight-line, about 80 operations.
+// integers). Operands that both fit 32 bits take one native division. Otherwise Hacker's Delight `divDU`: a divisor
+// of 32 bits takes one native division for the high word and u64_div_word for the low one; a wider divisor is
+// normalised, u64_div_word on its top word estimates the (32-bit) quotient to within one, and one comparison
+// corrects it. Straight-line, about 80 operations.
 fn u64_divrem(a: vec2<u32>, b: vec2<u32>) -> vec4<u32> {
     if u64_is_zero(b) {
         return vec4<u32>(0u);
+    }
+    if (a.y | b.y) == 0u {
+        return vec4<u32>(a.x / b.x, 0u, a.x % b.x, 0u); // both fit 32 bits (common: small magnitudes)
     }
     if b.y == 0u {
         let qh = a.y / b.x;

@@ -10,6 +10,9 @@
 //! // Several routines over the same operands, compiled and dispatched once: one output vector per expression.
 //! let outs = wgsl_harness::run_many_on(wgsl_harness::gl(), &libs, &["u64_add(a, b)", "u64_sub(a, b)"], &a, &b, &[]);
 //! ```
+//!
+//! For costs (ignored tests that print, never assert): [`Timed`] / [`print_costs`] time expressions on resident
+//! operands, and [`spirv_instructions`] counts the static SPIR-V an expression reaches.
 
 #![allow(dead_code)]
 
