@@ -1,4 +1,4 @@
-//! The f32 transcendentals of `shaders/lib/f32_math.wgsl`: the largest error in f32 ULPs against the f64 result of
+//! The f32 transcendentals of `shaders/lib/f32_math.wgsl` and `f32_pow.wgsl`: the largest error in f32 ULPs against the f64 result of
 //! Rust's std functions (a correctly rounded reference to far below an f32 ULP) over 10^6+ inputs spread over each
 //! function's whole finite range, asserted at most 2 ULP, and the exact special values; on the default device, the
 //! portable path and GL. An ignored test prints the table beside WGSL's built-ins on the same adapter.
@@ -22,12 +22,14 @@ fn test_math_op(op: u32, a: u32, b: u32) -> u32 {
         case 4u: { r = f32_tanh(a); }
         case 5u: { r = f32_sigmoid(a); }
         case 6u: { r = f32_gelu(a); }
+        case 7u: { r = f32_pow(a, b); }
         case 10u: { r = bitcast<u32>(exp(x)); }
         case 11u: { r = bitcast<u32>(log(x)); }
         case 12u: { r = bitcast<u32>(sin(x)); }
         case 13u: { r = bitcast<u32>(cos(x)); }
         case 14u: { r = bitcast<u32>(tanh(x)); }
         case 15u: { r = bitcast<u32>(1.0 / (1.0 + exp(-x))); }
+        case 17u: { r = bitcast<u32>(pow(x, bitcast<f32>(b))); }
         case 16u: { r = bitcast<u32>(0.5 * x * (1.0 + tanh(0.7978845608 * (x + 0.044715 * x * x * x)))); }
         default: {}
     }
@@ -136,7 +138,54 @@ fn max_ulp(device: &Device, op: u32, reference: fn(f64) -> f64, inputs: &[u32]) 
     worst
 }
 
+/// pow operands: x over the whole positive range with y such that |y log2 x| <= 140 (results across the whole
+/// range, subnormals included), x next to 1 with large y, negative x with integral y, small integral powers, and
+/// random bit patterns (special values, overflow, underflow).
+fn pow_inputs(rng: &mut Rng, n: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut a = Vec::with_capacity(n);
+    let mut b = Vec::with_capacity(n);
+    for i in 0..n {
+        let (x, y) = match i % 5 {
+            0 => {
+                let x = f32::from_bits(rng.next_u32() % 0x7f80_0000);
+                let l = f64::from(x).log2();
+                let y = if l == 0.0 { rng.uniform(-10.0, 10.0) } else { rng.uniform(-140.0, 140.0) / l };
+                (x, y as f32)
+            }
+            1 => {
+                let x = f32::from_bits(0x3f80_0000u32.wrapping_add(rng.next_u32() % 2000).wrapping_sub(1000));
+                let l = f64::from(x).log2();
+                let y = if l == 0.0 { 3.0 } else { rng.uniform(-140.0, 140.0) / l };
+                (x, y as f32)
+            }
+            2 => (-rng.uniform(0.1, 10.0) as f32, (rng.next_u32() % 81) as f32 - 40.0),
+            3 => (rng.uniform(-100.0, 100.0) as f32, (rng.next_u32() % 7) as f32 - 2.0),
+            _ => (f32::from_bits(rng.next_u32()), f32::from_bits(rng.next_u32())),
+        };
+        a.push(x.to_bits());
+        b.push(y.to_bits());
+    }
+    (a, b)
+}
+
+/// The largest ULP error of pow (op 7, or the built-in 17) against f64 powf, with its operands.
+fn pow_max_ulp(device: &Device, op: u32, a: &[u32], b: &[u32]) -> (f64, u32, u32) {
+    let out = run_ops(device, OPS, "test_math_op", &[op], a, b).pop().expect("one op");
+    let mut worst = (0.0, 0, 0);
+    for i in 0..a.len() {
+        let reference = f64::from(f32::from_bits(a[i])).powf(f64::from(f32::from_bits(b[i])));
+        let err = ulp_error(out[i], reference);
+        if err > worst.0 || err.is_nan() {
+            worst = (err, a[i], b[i]);
+        }
+    }
+    worst
+}
+
 fn accuracy_within_two_ulp(device: &Device, n: usize, seed: u64) {
+    let (a, b) = pow_inputs(&mut Rng::new(seed + 7), n);
+    let (err, x, y) = pow_max_ulp(device, 7, &a, &b);
+    assert!(err <= 2.0, "pow: {err:.3} ULP at x = {}, y = {}", show(x), show(y));
     for f in funcs() {
         let inputs = (f.inputs)(&mut Rng::new(seed + u64::from(f.op)), n);
         let (err, x, y) = max_ulp(device, f.op, f.reference, &inputs);
@@ -236,5 +285,63 @@ fn print_max_ulp_table() {
             };
             println!("| {name} | {:.3} | {} | {:.3e} | {} |", ours.0, show(ours.1), builtin.0, show(builtin.1));
         }
+        let (a, b) = pow_inputs(&mut Rng::new(38), 1_000_000);
+        let ours = pow_max_ulp(device, 7, &a, &b);
+        let builtin = pow_max_ulp(device, 17, &a, &b);
+        println!(
+            "| pow | {:.3} | {}, {} | {:.3e} | {}, {} |",
+            ours.0,
+            show(ours.1),
+            show(ours.2),
+            builtin.0,
+            show(builtin.1),
+            show(builtin.2)
+        );
+    }
+}
+
+#[test]
+fn pow_special_values_follow_c99() {
+    const INF: f32 = f32::INFINITY;
+    let nan = f32::NAN;
+    // (x, y, expected; NaN means any NaN)
+    let cases: [(f32, f32, f32); 27] = [
+        (nan, 0.0, 1.0),
+        (nan, -0.0, 1.0),
+        (1.0, nan, 1.0),
+        (nan, 2.0, nan),
+        (2.0, nan, nan),
+        (-1.0, INF, 1.0),
+        (-1.0, -INF, 1.0),
+        (0.5, INF, 0.0),
+        (0.5, -INF, INF),
+        (2.0, INF, INF),
+        (-2.0, -INF, 0.0),
+        (0.0, -1.0, INF),
+        (-0.0, -1.0, -INF),
+        (-0.0, -2.0, INF),
+        (-0.0, 3.0, -0.0),
+        (-0.0, 0.5, 0.0),
+        (0.0, 3.0, 0.0),
+        (-INF, 3.0, -INF),
+        (-INF, 2.0, INF),
+        (-INF, -3.0, -0.0),
+        (INF, -1.0, 0.0),
+        (INF, 0.5, INF),
+        (-2.0, 0.5, nan),
+        (-2.0, 3.0, -8.0),
+        (2.0, 10.0, 1024.0),
+        (2.0, 128.0, INF),
+        (2.0, -149.0, f32::from_bits(1)),
+    ];
+    let a: Vec<u32> = cases.iter().map(|c| c.0.to_bits()).collect();
+    let b: Vec<u32> = cases.iter().map(|c| c.1.to_bits()).collect();
+    let out = run_ops(wgsl_harness::device(), OPS, "test_math_op", &[7], &a, &b).pop().expect("one op");
+    for (i, &(x, y, expected)) in cases.iter().enumerate() {
+        let ok = if expected.is_nan() { f32::from_bits(out[i]).is_nan() } else { out[i] == expected.to_bits() };
+        assert!(ok, "pow({x}, {y}) gave {} expected {expected}", show(out[i]));
+        // The same rules as Rust's powf.
+        let rust = x.powf(y);
+        assert!(rust.is_nan() == expected.is_nan() && (rust.is_nan() || rust.to_bits() == expected.to_bits()));
     }
 }

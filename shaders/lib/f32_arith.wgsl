@@ -35,6 +35,12 @@ fn f32_is_normal(x: u32) -> bool {
     return ((x >> 23u) & 0xffu) - 1u < 254u;
 }
 
+// Whether a, b and r are all normal, without branches (the fast paths' test): the biased exponents minus one, taken
+// modulo 2^32, are all below 254.
+fn f32_all_normal(a: u32, b: u32, r: u32) -> bool {
+    return max(max(((a >> 23u) & 0xffu) - 1u, ((b >> 23u) & 0xffu) - 1u), ((r >> 23u) & 0xffu) - 1u) < 254u;
+}
+
 // The result of a binary op with a NaN operand: the first NaN operand, quieted.
 fn f32_nan_of(a: u32, b: u32) -> u32 {
     return select(b, a, f32_is_nan(a)) | F32_QUIET_BIT;
@@ -112,7 +118,7 @@ fn f32_add_exact(a: u32, b: u32) -> u32 {
 // a + b, correctly rounded.
 fn f32_add(a: u32, b: u32) -> u32 {
     let r = bitcast<u32>(bitcast<f32>(a) + bitcast<f32>(b));
-    if f32_is_normal(a) && f32_is_normal(b) && f32_is_normal(r) {
+    if f32_all_normal(a, b, r) {
         return r;
     }
     return f32_add_exact(a, b);
@@ -149,7 +155,7 @@ fn f32_mul_exact(a: u32, b: u32) -> u32 {
 fn f32_mul(a: u32, b: u32) -> u32 {
     let r = bitcast<u32>(bitcast<f32>(a) * bitcast<f32>(b));
     // A result of exactly the smallest normal may come from a flushed rounding: take the integer path for it too.
-    if f32_is_normal(a) && f32_is_normal(b) && f32_is_normal(r) && (r & F32_MAG_MASK) != 0x00800000u {
+    if f32_all_normal(a, b, r) & ((r & F32_MAG_MASK) != 0x00800000u) {
         return r;
     }
     return f32_mul_exact(a, b);

@@ -11,6 +11,7 @@ const ROUND_PACK: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT: &str = include_str!("../../shaders/lib/convert.wgsl");
 const F32_ARITH: &str = include_str!("../../shaders/lib/f32_arith.wgsl");
 const F32_MATH: &str = include_str!("../../shaders/lib/f32_math.wgsl");
+const F32_POW: &str = include_str!("../../shaders/lib/f32_pow.wgsl");
 const HALF_ARITH: &str = include_str!("../../shaders/lib/half_arith.wgsl");
 
 /// `u64_mul_wide` comes with the integer routines' additions to `u64.wgsl`; until that file has it, the tests supply
@@ -34,7 +35,7 @@ pub fn libs(extra: &str) -> String {
     let shim = if U64.contains("fn u64_mul_wide(") { "" } else { MUL_WIDE_SHIM };
     format!(
         "{U64}\n{shim}\n{ROUND_PACK}\n{CONVERT}\nfn mark_lossy(lossy: bool) {{}}\n{F32_ARITH}\n{F32_MATH}\n\
-         {HALF_ARITH}\n{extra}"
+         {F32_POW}\n{HALF_ARITH}\n{extra}"
     )
 }
 
