@@ -134,6 +134,8 @@ binary_methods! {
     minimum => Minimum;
     /// The elementwise maximum (floats: NaN propagates, −0 < +0).
     maximum => Maximum;
+    /// `self` to the power `other` (f32, f16, bf16; C99 special values: `pow(x, ±0) = 1`, `pow(1, y) = 1`).
+    pow => Pow;
     /// Bitwise and (Bool: logical).
     bitand => BitAnd;
     /// Bitwise or (Bool: logical).

@@ -16,6 +16,7 @@ const INT64: &str = include_str!("../../../shaders/lib/int64.wgsl");
 const F32_ARITH: &str = include_str!("../../../shaders/lib/f32_arith.wgsl");
 const HALF_ARITH: &str = include_str!("../../../shaders/lib/half_arith.wgsl");
 const F32_MATH: &str = include_str!("../../../shaders/lib/f32_math.wgsl");
+const F32_POW: &str = include_str!("../../../shaders/lib/f32_pow.wgsl");
 const F64_ARITH: &str = include_str!("../../../shaders/lib/f64_arith.wgsl");
 const F64_ORDER: &str = include_str!("../../../shaders/lib/f64_order.wgsl");
 const F64_ROUND: &str = include_str!("../../../shaders/lib/f64_round.wgsl");
@@ -88,6 +89,9 @@ impl ElementwiseVariant {
             }
             if matches!(self.op, Op::Unary(u) if u.is_transcendental()) {
                 libs.push(F32_MATH);
+            }
+            if self.op == Op::Binary(super::BinaryOp::Pow) {
+                libs.extend([F32_MATH, F32_POW]);
             }
         }
         if all.contains(&DType::F64) {
