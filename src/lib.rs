@@ -32,10 +32,31 @@
 //!
 //! # Data model
 //!
-//! Thirteen [`DType`]s. An [`Array`] is contiguous row-major little-endian bytes; a [`DeviceTensor`] is one storage
-//! buffer holding the same bytes packed into 32-bit words (4 one-byte or 2 two-byte elements per word, 64-bit
+//! Thirteen [`DType`]s. An [`Array`] is contiguous row-major little-endian bytes. A [`DeviceTensor`] is a shared
+//! storage buffer holding elements packed into 32-bit words (4 one-byte or 2 two-byte elements per word, 64-bit
 //! elements as two words, low word first), so every dtype round-trips byte-identically on every adapter with no
-//! shader feature. Bind [`DeviceTensor::buffer`] as `array<u32>` in your own WGSL.
+//! shader feature, plus a [`Layout`] — dims, signed strides in elements, an offset — saying which elements of the
+//! storage the tensor is. Tensors are immutable values: `clone` and every view (`permute`, `transpose`, `narrow`,
+//! `slice` with ndarray's `s![]`, `broadcast_to`, `squeeze`, `unsqueeze`, `reshape` where the strides allow) share
+//! the storage and run nothing on the device; `contiguous`, `cat`, `stack`, `index_select` copy with one
+//! strided-copy kernel. Every operation accepts every layout.
+//!
+//! # The stream
+//!
+//! Each device records operations into one open command encoder and submits them in batches: when a download or
+//! a map needs the results, at [`Device::synchronize`], before the host writes a buffer, or every 128 dispatches.
+//! A chain of a thousand small ops costs a handful of submits and no waits. Buffer maps and async downloads are
+//! completed by a poller thread per device (parked while nothing is pending), so awaiting costs no CPU. Errors of
+//! queued work surface at the next waiting call.
+//!
+//! # Compute
+//!
+//! Elementwise ops on every dtype with numpy broadcasting (`add` … `pow`, bitwise ops, shifts, comparisons,
+//! `neg` … `gelu`, `where_cond`, `clamp`), exact where the rule is exact — integers wrap like Rust, f32 `+ − × ÷ √`
+//! are correctly rounded, f16/bf16 round once from f32, f64 is emulated on u32 pairs without SHADER_F64 — and
+//! transcendentals of our own within 2 ULP: the rules are in the [`ops`] module. Reductions (`sum`, `prod`,
+//! `mean`, `max`, `min`, `argmax`, `argmin`, `any`, `all`) use a fixed tree: the same bits on every run.
+//! `matmul` follows numpy's semantics and reads transposed operands in place.
 //!
 //! # Casts
 //!
