@@ -350,7 +350,7 @@ impl Device {
 
     /// Maps the whole of `buffer`; the device's poller thread completes the map, so awaiting costs no CPU.
     pub(crate) async fn map_buffer(&self, buffer: &wgpu::Buffer, mode: wgpu::MapMode) -> Result<()> {
-        let map: MapFuture = poller::map_buffer(&self.inner.poller, buffer, mode);
+        let map: MapFuture = poller::map_buffer(&self.inner.poller, &self.inner.device, buffer, mode);
         map.await.map_err(|e| self.explain(e))
     }
 

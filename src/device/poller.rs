@@ -161,8 +161,14 @@ pub(crate) struct MapFuture {
     poller: Arc<Shared>,
 }
 
-/// Requests a map of the whole buffer; completed by `poller`'s thread.
-pub(crate) fn map_buffer(poller: &Poller, buffer: &wgpu::Buffer, mode: wgpu::MapMode) -> MapFuture {
+/// Requests a map of the whole buffer. One non-blocking poll on the caller's thread completes it at once when the
+/// GPU no longer uses the buffer (no thread hand-off for an idle buffer); otherwise `poller`'s thread completes it.
+pub(crate) fn map_buffer(
+    poller: &Poller,
+    device: &wgpu::Device,
+    buffer: &wgpu::Buffer,
+    mode: wgpu::MapMode,
+) -> MapFuture {
     let slot = Arc::new(Slot::default());
     let shared = poller.shared.clone();
     {
@@ -181,7 +187,10 @@ pub(crate) fn map_buffer(poller: &Poller, buffer: &wgpu::Buffer, mode: wgpu::Map
         let mut s = lock(&callback_shared.state);
         s.pending = s.pending.saturating_sub(1);
     });
-    shared.wake.notify_all();
+    let _ = device.poll(wgpu::PollType::Poll);
+    if lock(&slot.state).0.is_none() {
+        shared.wake.notify_all();
+    }
     MapFuture { slot, poller: shared }
 }
 

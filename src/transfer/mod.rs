@@ -1,8 +1,9 @@
 //! How bytes cross between host and device. Every path copies; nothing aliases (see the crate docs).
 //!
 //! Two paths ([`TransferPath`]): the host maps the tensor's own storage buffer (UMA adapters with
-//! MAPPABLE_PRIMARY_BUFFERS), or bytes go through pooled staging/readback buffers and a GPU copy. Small uploads
-//! (≤ 4 KiB) are recorded on the device's stream through its arena on both paths: no map round trip, no submit.
+//! MAPPABLE_PRIMARY_BUFFERS), or bytes go through pooled staging/readback buffers and a GPU copy. On the staging
+//! path, small uploads (≤ 4 KiB) are recorded on the device's stream through its arena: no map round trip, no
+//! submit.
 //!
 //! This layer moves bytes between host memory and [`Storage`]; the tensor-level API (`Device::upload`,
 //! `DeviceTensor::download`, …) lives in `crate::tensor`. Every transfer first flushes the device's stream, so host access is ordered after the work recorded before it.
@@ -52,11 +53,10 @@ pub(crate) async fn upload_source(
     label: &str,
     traced: bool,
 ) -> Result<(Storage, TransferTrace)> {
-    if source.byte_len() <= SMALL_UPLOAD {
-        return small_upload(device, label, source, traced);
-    }
     match device.transfer_path() {
+        // The host writes the tensor's own buffer: no GPU work, so nothing for a later read to wait on.
         TransferPath::MappedStorage => mapped::upload(device, label, source).await,
+        _ if source.byte_len() <= SMALL_UPLOAD => small_upload(device, label, source, traced),
         _ => staging::upload(device, label, source, traced).await,
     }
 }
