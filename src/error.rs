@@ -133,6 +133,16 @@ pub enum Error {
     #[error("the tensor belongs to another Device; download it and upload it to this one")]
     DeviceMismatch,
 
+    /// An operation was given arguments it cannot use: dims that do not match, a view that reaches outside its
+    /// buffer, a dtype without a kernel, or sizes past the adapter's limits. The message names the op.
+    #[error("{op}: {reason}")]
+    InvalidArgument {
+        /// The operation (e.g. "matmul").
+        op: &'static str,
+        /// What was wrong and what to do.
+        reason: String,
+    },
+
     /// An option was out of its valid range.
     #[error("invalid option: {0}")]
     InvalidOption(String),

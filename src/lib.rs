@@ -57,6 +57,7 @@ mod error;
 mod kernels;
 mod memory;
 mod ndarray_interop;
+mod ops;
 mod shape;
 mod tensor;
 mod transfer;
