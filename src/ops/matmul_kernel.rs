@@ -62,6 +62,21 @@ pub(crate) fn encode_matmul(
     b: &Operand<'_>,
     out: &wgpu::Buffer,
 ) -> Result<()> {
+    encode_matmul_with(device, encoder, dtype, dims, a, b, out, device.info().is_software())
+}
+
+/// [`encode_matmul`], choosing whether the CPU-adapter kernel may be used (tests run both kernels on one adapter).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_matmul_with(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    dtype: DType,
+    dims: Dims,
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    out: &wgpu::Buffer,
+    allow_direct: bool,
+) -> Result<()> {
     if !supported(dtype) {
         return Err(Error::InvalidArgument {
             op: OP,
@@ -82,7 +97,7 @@ pub(crate) fn encode_matmul(
             out.size()
         )));
     }
-    let max_binding = u64::from(limits.max_storage_buffer_binding_size);
+    let max_binding = limits.max_storage_buffer_binding_size;
     if out_elems * 4.max(esize) > max_binding {
         return Err(invalid(format!(
             "the output ({out_elems} elements of {dtype}) passes one storage binding ({max_binding} bytes); \
@@ -110,13 +125,17 @@ pub(crate) fn encode_matmul(
     }
     let groups = grid_2d(total as u32, max_dim as u32);
     let vec_ok = word_sized(dtype);
-    let variant = MatmulVariant {
-        dtype,
-        tiles,
-        a: load_mode(a, &wa, dims.m, dims.k, dims.batch, vec_ok),
-        b: load_mode(b, &wb, dims.k, dims.n, dims.batch, vec_ok),
-        vec_store: vec_ok && dims.n % 4 == 0,
-    };
+    let (mode_a, mode_b) =
+        (load_mode(a, &wa, dims.m, dims.k, dims.batch, vec_ok), load_mode(b, &wb, dims.k, dims.n, dims.batch, vec_ok));
+    let forward = |o: &Operand<'_>| o.batch_stride >= 0 && o.row_stride >= 0;
+    let direct = allow_direct
+        && mode_a == LoadMode::VecCol
+        && mode_b == LoadMode::VecCol
+        && forward(a)
+        && forward(b)
+        && tiles.wx == tiles.wy;
+    let variant =
+        MatmulVariant { dtype, tiles, a: mode_a, b: mode_b, vec_store: vec_ok && dims.n.is_multiple_of(4), direct };
     let rel = |o: &Operand<'_>, w: &Option<Window>| o.offset as i64 - w.map_or(0, |w| w.first_elem as i64);
     let params: [u32; 16] = [
         dims.m as u32,
@@ -249,11 +268,11 @@ fn operand_window(
 fn load_mode(o: &Operand<'_>, w: &Option<Window>, rows: usize, cols: usize, batch: usize, vec_ok: bool) -> LoadMode {
     let m4 = |s: isize, extent: usize| extent <= 1 || s % 4 == 0;
     let rel = o.offset as u64 - w.map_or(0, |w| w.first_elem);
-    if vec_ok && rel % 4 == 0 && m4(o.batch_stride, batch) {
-        if o.col_stride == 1 && cols % 4 == 0 && m4(o.row_stride, rows) {
+    if vec_ok && rel.is_multiple_of(4) && m4(o.batch_stride, batch) {
+        if o.col_stride == 1 && cols.is_multiple_of(4) && m4(o.row_stride, rows) {
             return LoadMode::VecCol;
         }
-        if o.row_stride == 1 && rows % 4 == 0 && m4(o.col_stride, cols) {
+        if o.row_stride == 1 && rows.is_multiple_of(4) && m4(o.col_stride, cols) {
             return LoadMode::VecRow;
         }
     }

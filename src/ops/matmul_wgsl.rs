@@ -5,6 +5,7 @@ use crate::DType;
 use crate::kernels::compose;
 
 const TEMPLATE: &str = include_str!("../../shaders/matmul.wgsl");
+const DIRECT_TEMPLATE: &str = include_str!("../../shaders/matmul_direct.wgsl");
 const PACK_TEMPLATE: &str = include_str!("../../shaders/matmul_pack.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
@@ -76,6 +77,9 @@ pub(crate) struct MatmulVariant {
     pub b: LoadMode,
     /// 16-byte stores of C (32-bit output words, N a multiple of 4).
     pub vec_store: bool,
+    /// The CPU-adapter kernel (`shaders/matmul_direct.wgsl`): no workgroup memory; needs both operands
+    /// [`LoadMode::VecCol`] with non-negative strides and a 32-bit dtype.
+    pub direct: bool,
 }
 
 /// What the kernel computes in: the element type of the tiles.
@@ -129,6 +133,14 @@ impl MatmulVariant {
     pub(crate) fn wgsl(&self) -> String {
         let acc = acc_of(self.dtype);
         let t = self.tiles;
+        if self.direct {
+            let elem = if acc == Acc::F32 { "f32" } else { "u32" };
+            let geometry =
+                [("wx", t.wx), ("wy", t.wy), ("bm", t.bm()), ("bn", t.bn())].map(|(k, v)| (k, v.to_string()));
+            let mut parts: Vec<(&str, &str)> = geometry.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            parts.push(("elem", elem));
+            return compose(DIRECT_TEMPLATE, &parts);
+        }
         let wg = t.wx * t.wy;
         let slot = match acc {
             Acc::F32 => "vec4<f32>",

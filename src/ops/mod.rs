@@ -9,4 +9,6 @@ mod matmul_wgsl;
 pub(crate) mod view;
 
 #[cfg(test)]
+mod matmul_speed;
+#[cfg(test)]
 mod matmul_tests;

@@ -67,7 +67,7 @@ pub(crate) fn window(
     }
     let offset = lo * elem_bytes / align * align;
     let size = end - offset;
-    let max = u64::from(limits.max_storage_buffer_binding_size);
+    let max = limits.max_storage_buffer_binding_size;
     if size > max {
         return Err(Error::InvalidArgument {
             op,
