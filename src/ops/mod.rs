@@ -6,9 +6,13 @@
 
 pub(crate) mod matmul_kernel;
 mod matmul_wgsl;
+pub(crate) mod reduce_kernel;
+pub(crate) mod reduce_wgsl;
 pub(crate) mod view;
 
 #[cfg(test)]
 mod matmul_speed;
 #[cfg(test)]
 mod matmul_tests;
+#[cfg(test)]
+mod reduce_tests;
