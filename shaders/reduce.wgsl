@@ -1,7 +1,7 @@
 // One pass of a deterministic reduction of a view arranged as [outer, R, inner] (strides in units of the source:
 // elements on the first pass, accumulators on later passes). The result is always the pairwise tree over R in
-// natural order, padded with the op's identity to a power of two: each invocation reduces a leaf of 16 consecutive
-// r pairwise, a workgroup combines L leaves (an aligned block of 16·L) pairwise in workgroup memory, and the next
+// natural order, padded with the op's identity to a power of two: each invocation reduces a leaf of 16·2^k
+// consecutive r pairwise, a workgroup combines L leaves (an aligned block of 16·L) pairwise in workgroup memory, and the next
 // pass combines those partials the same way. Every block is aligned, so the tree depends only on R: not on the
 // workgroup shape, the chunking into dispatches, or the other dims.
 //
@@ -53,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let o = p.o0 + q / p.inner;
     let i = q % p.inner;
     let base = p.off + i32(o) * p.so + i32(i) * p.si;
-    let r0 = (c * leaves + l) * 16u;
+    let r0 = (c * leaves + l) * {{leaf_len}}u;
     var acc: array<Acc, W>;
     for (var t = 0u; t < W; t++) {
         acc[t] = identity();

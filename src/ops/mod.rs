@@ -15,4 +15,6 @@ mod matmul_speed;
 #[cfg(test)]
 mod matmul_tests;
 #[cfg(test)]
+mod reduce_speed;
+#[cfg(test)]
 mod reduce_tests;

@@ -117,15 +117,10 @@ fn combine(op: ReduceOp, d: DType, a: H, b: H) -> H {
                 }
             }
         }),
-        (H::Bits(x), H::Bits(y)) => H::Bits(if is_nan(x) {
-            x
-        } else if is_nan(y) {
-            y
-        } else if (op == Max && gt_f(y, x)) || (op == Min && gt_f(x, y)) {
-            y
-        } else {
-            x
-        }),
+        (H::Bits(x), H::Bits(y)) => {
+            let take = !is_nan(x) && (is_nan(y) || (op == Max && gt_f(y, x)) || (op == Min && gt_f(x, y)));
+            H::Bits(if take { y } else { x })
+        }
         (H::Flag(x), H::Flag(y)) => H::Flag(if op == Any { x | y } else { x & y }),
         (H::ArgF(x, i), H::ArgF(y, j)) => {
             let take = !is_nan(x) && (is_nan(y) || if op == ArgMax { gt_f(y, x) } else { gt_f(x, y) });

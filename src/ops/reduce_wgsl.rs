@@ -12,7 +12,7 @@ const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
 const MUL_LIB: &str = include_str!("../../shaders/lib/mm_u64_mul.wgsl");
 
-/// Elements of the reduced dim per leaf (one invocation's pairwise block).
+/// Elements of the reduced dim per sub-leaf (one invocation reduces `sub` of them, pairwise, as its leaf).
 pub(crate) const LEAF: u32 = 16;
 /// Invocations per workgroup.
 pub(crate) const WORKGROUP: u32 = 256;
@@ -142,6 +142,8 @@ pub(crate) struct PassVariant {
     pub dtype: DType,
     pub first: bool,
     pub mode: LeafMode,
+    /// Sub-leaves of 16 per invocation (a power of two ≤ 16): larger leaves mean fewer workgroup-tree levels per element.
+    pub sub: u32,
 }
 
 /// Whether a pass's source unit is one 32-bit word (vector loads possible).
@@ -153,11 +155,12 @@ impl PassVariant {
     /// The pipeline-cache key.
     pub(crate) fn key(&self) -> String {
         format!(
-            "reduce:{}:{}:{}:{:?}",
+            "reduce:{}:{}:{}:{:?}:{}",
             self.op.name(),
             self.dtype,
             if self.first { "first" } else { "next" },
-            self.mode
+            self.mode,
+            self.sub
         )
     }
 
@@ -190,6 +193,7 @@ impl PassVariant {
             fns += "fn src_word(j: u32) -> u32 {\n    return src[j >> 2u][j & 3u];\n}\n";
         }
         fns += &leaf_fn(self.mode);
+        fns += &leaf_group_fn(self.mode, self.sub);
         let mapping = match self.mode {
             LeafMode::Scalar { along_r: true } | LeafMode::VecR => "let s = li / leaves;\n    let l = li % leaves;",
             _ => "let s = li % slots;\n    let l = li / slots;",
@@ -210,6 +214,7 @@ impl PassVariant {
                 ("fns", &fns),
                 ("mapping", mapping),
                 ("leaf", leaf),
+                ("leaf_len", &(LEAF * self.sub).to_string()),
             ],
         );
         libs(acc, &entry)
@@ -477,7 +482,7 @@ fn leaf_fn(mode: LeafMode) -> String {
                 );
             }
             let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
-            format!("fn leaf(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
+            format!("fn leaf16(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
         }
         LeafMode::VecR => {
             let mut loads = String::new();
@@ -494,7 +499,7 @@ fn leaf_fn(mode: LeafMode) -> String {
                 }
             }
             let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
-            format!("fn leaf(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
+            format!("fn leaf16(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
         }
         LeafMode::VecInner => {
             let mut loads = String::new();
@@ -519,9 +524,31 @@ fn leaf_fn(mode: LeafMode) -> String {
                 roots.push(root);
             }
             format!(
-                "fn leaf4(base: i32, r0: u32) -> array<Acc, 4> {{\n{loads}{body}    return array<Acc, 4>({});\n}}\n",
+                "fn leaf16x4(base: i32, r0: u32) -> array<Acc, 4> {{\n{loads}{body}    return array<Acc, 4>({});\n}}\n",
                 roots.join(", ")
             )
         }
     }
+}
+
+/// `fn leaf(base, r0) -> Acc` (or `leaf4`): `sub` consecutive sub-leaves of 16, combined pairwise. (An unmasked
+/// copy for leaves wholly inside R measured no faster on lavapipe and doubled compile times.)
+fn leaf_group_fn(mode: LeafMode, sub: u32) -> String {
+    let four = mode == LeafMode::VecInner;
+    let (name, ty, call) = if four { ("leaf4", "array<Acc, 4>", "leaf16x4") } else { ("leaf", "Acc", "leaf16") };
+    let mut code = String::new();
+    for j in 0..sub {
+        code += &format!("    let s{j} = {call}(base, r0 + {}u);\n", LEAF * j);
+    }
+    if !four {
+        let (tree_code, root) = tree((0..sub).map(|j| format!("s{j}")).collect(), "g");
+        return format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}{tree_code}    return {root};\n}}\n");
+    }
+    let mut roots = Vec::new();
+    for t in 0..4 {
+        let (tree_code, root) = tree((0..sub).map(|j| format!("s{j}[{t}]")).collect(), &format!("g{t}_"));
+        code += &tree_code;
+        roots.push(root);
+    }
+    format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}    return {ty}({});\n}}\n", roots.join(", "))
 }
