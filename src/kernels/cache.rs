@@ -17,6 +17,14 @@ pub(crate) enum KernelKey {
     Transpose,
     /// An elementwise op (see `crate::ops::elementwise`).
     Elementwise(crate::ops::elementwise::ElementwiseVariant),
+    /// A matrix product (see `crate::ops::matmul_kernel`).
+    Matmul(crate::ops::matmul_wgsl::MatmulVariant),
+    /// The pass that rounds f32 products to f16/bf16 and packs them.
+    MatmulPack(crate::DType),
+    /// One pass of a reduction tree (see `crate::ops::reduce_kernel`).
+    Reduce(crate::ops::reduce_wgsl::PassVariant),
+    /// The pass that turns a reduction's accumulators into output elements.
+    ReduceFinish(crate::ops::reduce_wgsl::ReduceOp, crate::DType),
 }
 
 /// A compiled compute pipeline with its bind group layout (group 0).

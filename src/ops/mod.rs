@@ -23,3 +23,17 @@
 pub(crate) mod copy;
 pub mod elementwise;
 pub(crate) mod join;
+pub(crate) mod matmul_kernel;
+pub(crate) mod matmul_wgsl;
+pub(crate) mod reduce_kernel;
+pub(crate) mod reduce_wgsl;
+pub(crate) mod view;
+
+#[cfg(test)]
+mod matmul_speed;
+#[cfg(test)]
+mod matmul_tests;
+#[cfg(test)]
+mod reduce_speed;
+#[cfg(test)]
+mod reduce_tests;

@@ -7,6 +7,8 @@ mod cast;
 mod create;
 mod elementwise;
 mod join;
+mod matmul;
+mod reduce;
 mod views;
 
 pub(crate) use create::upload_source;

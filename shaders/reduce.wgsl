@@ -1,0 +1,83 @@
+// One pass of a deterministic reduction of a view arranged as [outer, R, inner] (strides in units of the source:
+// elements on the first pass, accumulators on later passes). The result is always the pairwise tree over R in
+// natural order, padded with the op's identity to a power of two: each invocation reduces a leaf of 16·2^k
+// consecutive r pairwise, a workgroup combines L leaves (an aligned block of 16·L) pairwise in workgroup memory, and the next
+// pass combines those partials the same way. Every block is aligned, so the tree depends only on R: not on the
+// workgroup shape, the chunking into dispatches, or the other dims.
+//
+// Composed by src/ops/reduce_wgsl.rs: the accumulator type Acc with identity(), combine(a, b) (a holds the lower r),
+// the source loads, store_acc(), the leaf code for the load mode and the slot/leaf mapping of the invocations.
+
+struct Params {
+    // This dispatch: outer rows o0.., `n_p` (o, i) pairs, chunks c0.. (c_count of them).
+    r: u32,
+    inner: u32,
+    chunks: u32,
+    leaves: u32,
+    off: i32,
+    so: i32,
+    sr: i32,
+    si: i32,
+    o0: u32,
+    c0: u32,
+    n_p: u32,
+    col_groups: u32,
+    groups_x: u32,
+    total: u32,
+    dst_first: u32,
+    pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> src: array<{{src_word}}>;
+@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+const W: u32 = {{w}}u;
+
+var<workgroup> sh: array<Acc, {{shared_len}}>;
+
+{{fns}}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let g = wid.x + wid.y * p.groups_x;
+    if g >= p.total {
+        return;
+    }
+    let leaves = p.leaves;
+    let slots = 256u / leaves;
+    let c = p.c0 + g / p.col_groups;
+    {{mapping}}
+    let q = ((g % p.col_groups) * slots + s) * W;
+    let valid = q < p.n_p;
+    let o = p.o0 + q / p.inner;
+    let i = q % p.inner;
+    let base = p.off + i32(o) * p.so + i32(i) * p.si;
+    let r0 = (c * leaves + l) * {{leaf_len}}u;
+    var acc: array<Acc, W>;
+    for (var t = 0u; t < W; t++) {
+        acc[t] = identity();
+    }
+    if valid {
+        {{leaf}}
+    }
+    let at = (l * slots + s) * W;
+    for (var t = 0u; t < W; t++) {
+        sh[at + t] = acc[t];
+    }
+    for (var h = 1u; h < leaves; h *= 2u) {
+        workgroupBarrier();
+        if l % (2u * h) == 0u {
+            let other = ((l + h) * slots + s) * W;
+            for (var t = 0u; t < W; t++) {
+                sh[at + t] = combine(sh[at + t], sh[other + t]);
+            }
+        }
+    }
+    if l == 0u && valid {
+        let d = (o * p.chunks + c) * p.inner + i - p.dst_first;
+        for (var t = 0u; t < W; t++) {
+            store_acc(d + t, sh[at + t]);
+        }
+    }
+}

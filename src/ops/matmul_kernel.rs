@@ -1,0 +1,290 @@
+//! The matrix-product launcher: `C[b] = A[b] · B[b]` for operands given as strided views of plain buffers, written
+//! contiguously as `[batch, M, N]` into an output buffer. Transposed operands are read in place (their strides
+//! swap), a batch stride of 0 broadcasts. Validates everything, then records the dispatches into the caller's
+//! encoder (the caller submits).
+//!
+//! Accumulation: f32 in f32 (each product and sum rounded, tile by tile along K in order); f16/bf16 in f32, rounded
+//! once to the dtype by a second pass; i32/u32/i64/u64 exact with two's-complement wrapping (like Rust's
+//! `wrapping_mul`/`wrapping_add`). The same inputs give the same bits on every run (a fixed order, no atomics).
+
+use wgpu::util::DeviceExt;
+
+use super::matmul_wgsl::{
+    LoadMode, MatmulVariant, PACK_WORKGROUP, Tiles, acc_bytes, pack_kernel, supported, word_sized,
+};
+use super::view::{Window, reach, window};
+use crate::kernels::{KernelKey, grid_2d};
+use crate::{DType, Device, Error, Result};
+
+const OP: &str = "matmul";
+
+/// One operand: a strided view of `buffer` (all in elements). Element `(b, r, c)` lives at
+/// `offset + b·batch_stride + r·row_stride + c·col_stride`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Operand<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub offset: usize,
+    pub batch_stride: isize,
+    pub row_stride: isize,
+    pub col_stride: isize,
+}
+
+impl<'a> Operand<'a> {
+    #[cfg(test)]
+    /// A contiguous `[batch, rows, cols]` operand (batch stride 0 when `batch` is 1, so it broadcasts).
+    pub(crate) fn contiguous(buffer: &'a wgpu::Buffer, rows: usize, cols: usize) -> Self {
+        Operand { buffer, offset: 0, batch_stride: (rows * cols) as isize, row_stride: cols as isize, col_stride: 1 }
+    }
+}
+
+/// The sizes of a batched product: `batch` products of `[m, k] · [k, n]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dims {
+    pub batch: usize,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+}
+
+/// Records `out = a · b` (see the module docs) into `encoder`. `out` receives `batch·m·n` elements of `dtype`
+/// from byte 0, packed as the tensor storage convention says (16-bit elements two per word).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a dtype without a kernel (f64, bool, 8/16-bit integers), a view that reaches
+/// outside its buffer, an output buffer too small, or sizes past the adapter's limits (one binding per operand:
+/// `max_storage_buffer_binding_size`; `max_compute_workgroups_per_dimension`² workgroups); [`Error::Gpu`] when a
+/// pipeline fails to build; allocation errors for the f16/bf16 intermediate.
+pub(crate) fn encode_matmul(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    dtype: DType,
+    dims: Dims,
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    out: &wgpu::Buffer,
+) -> Result<()> {
+    encode_matmul_with(device, encoder, dtype, dims, a, b, out, device.info().is_software())
+}
+
+/// [`encode_matmul`], choosing whether the CPU-adapter kernel may be used (tests run both kernels on one adapter).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_matmul_with(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    dtype: DType,
+    dims: Dims,
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    out: &wgpu::Buffer,
+    allow_direct: bool,
+) -> Result<()> {
+    if !supported(dtype) {
+        return Err(Error::InvalidArgument {
+            op: OP,
+            reason: format!("no {dtype} kernel (f32, f16, bf16, i32, u32, i64, u64 are supported); cast the operands"),
+        });
+    }
+    let limits = device.limits();
+    let esize = dtype.size_in_bytes() as u64;
+    let out_elems = (dims.batch as u64).checked_mul(dims.m as u64).and_then(|x| x.checked_mul(dims.n as u64));
+    let out_elems = out_elems.ok_or_else(|| invalid(format!("{dims:?} overflows")))?;
+    if out_elems == 0 {
+        return Ok(());
+    }
+    let out_bytes = (out_elems * esize).next_multiple_of(4);
+    if out.size() < out_bytes {
+        return Err(invalid(format!(
+            "the output buffer holds {} bytes; {dims:?} of {dtype} needs {out_bytes}",
+            out.size()
+        )));
+    }
+    let max_binding = limits.max_storage_buffer_binding_size;
+    if out_elems * 4.max(esize) > max_binding {
+        return Err(invalid(format!(
+            "the output ({out_elems} elements of {dtype}) passes one storage binding ({max_binding} bytes); \
+             split the batch"
+        )));
+    }
+    for (name, x) in [("m", dims.m), ("n", dims.n), ("k", dims.k), ("batch", dims.batch)] {
+        if x > i32::MAX as usize {
+            return Err(invalid(format!("{name} = {x} is past 2^31")));
+        }
+    }
+    let tiles = Tiles::for_limits(limits, acc_bytes(dtype));
+    let wa = operand_window(a, "the left operand", dims.batch, dims.m, dims.k, esize, limits)?;
+    let wb = operand_window(b, "the right operand", dims.batch, dims.k, dims.n, esize, limits)?;
+    let tiles_m = dims.m.div_ceil(tiles.bm() as usize) as u64;
+    let tiles_n = dims.n.div_ceil(tiles.bn() as usize) as u64;
+    let total = tiles_m * tiles_n * dims.batch as u64;
+    let max_dim = u64::from(limits.max_compute_workgroups_per_dimension.max(1));
+    if total > max_dim * max_dim || total > u64::from(u32::MAX) {
+        return Err(invalid(format!(
+            "{total} workgroups of {}x{} tiles pass the adapter's grid",
+            tiles.bm(),
+            tiles.bn()
+        )));
+    }
+    let groups = grid_2d(total as u32, max_dim as u32);
+    let vec_ok = word_sized(dtype);
+    let (mode_a, mode_b) =
+        (load_mode(a, &wa, dims.m, dims.k, dims.batch, vec_ok), load_mode(b, &wb, dims.k, dims.n, dims.batch, vec_ok));
+    let forward = |o: &Operand<'_>| o.batch_stride >= 0 && o.row_stride >= 0;
+    let direct = allow_direct
+        && mode_a == LoadMode::VecCol
+        && mode_b == LoadMode::VecCol
+        && forward(a)
+        && forward(b)
+        && tiles.wx == tiles.wy;
+    let variant =
+        MatmulVariant { dtype, tiles, a: mode_a, b: mode_b, vec_store: vec_ok && dims.n.is_multiple_of(4), direct };
+    let rel = |o: &Operand<'_>, w: &Option<Window>| o.offset as i64 - w.map_or(0, |w| w.first_elem as i64);
+    let params: [u32; 16] = [
+        dims.m as u32,
+        dims.n as u32,
+        dims.k as u32,
+        dims.batch as u32,
+        tiles_n as u32,
+        tiles_m as u32,
+        groups.0,
+        total as u32,
+        rel(a, &wa) as i32 as u32,
+        a.batch_stride as i32 as u32,
+        a.row_stride as i32 as u32,
+        a.col_stride as i32 as u32,
+        rel(b, &wb) as i32 as u32,
+        b.batch_stride as i32 as u32,
+        b.row_stride as i32 as u32,
+        b.col_stride as i32 as u32,
+    ];
+    let pipeline = device.pipeline(KernelKey::Matmul(variant), || variant.wgsl())?;
+    let wgpu_device = device.wgpu_device();
+    let uniform = wgpu_device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("matmul params"),
+        contents: bytemuck::cast_slice(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    // f16/bf16: f32 products into an intermediate, then one rounding pass.
+    let narrow = matches!(dtype, DType::F16 | DType::BF16);
+    let products = if narrow {
+        let usage = wgpu::BufferUsages::STORAGE;
+        Some(device.create_buffer("matmul f32 products", out_elems * 4, usage, false)?)
+    } else {
+        None
+    };
+    let c_size = if narrow { out_elems * 4 } else { out_bytes };
+    let c_buffer = products.as_ref().unwrap_or(out);
+    let group = wgpu_device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("matmul"),
+        layout: &pipeline.layout.clone(),
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: bind(a, wa) },
+            wgpu::BindGroupEntry { binding: 1, resource: bind(b, wb) },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: c_buffer,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(c_size),
+                }),
+            },
+            wgpu::BindGroupEntry { binding: 3, resource: uniform.as_entire_binding() },
+        ],
+    });
+    {
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(OP), timestamp_writes: None });
+        pass.set_pipeline(&pipeline.pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        pass.dispatch_workgroups(groups.0, groups.1, 1);
+    }
+    if let Some(products) = products {
+        encode_pack(device, encoder, dtype, &products, out, out_elems)?;
+    }
+    Ok(())
+}
+
+/// The pass that rounds `n` f32 products to `dtype` and packs them two per word into `out`.
+fn encode_pack(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    dtype: DType,
+    products: &wgpu::Buffer,
+    out: &wgpu::Buffer,
+    n: u64,
+) -> Result<()> {
+    let pipeline = device.pipeline(KernelKey::MatmulPack(dtype), || pack_kernel(dtype))?;
+    let words = n.div_ceil(2);
+    let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
+    let groups = grid_2d(words.div_ceil(u64::from(PACK_WORKGROUP)) as u32, max_dim);
+    let params = [n as u32, groups.0 * PACK_WORKGROUP, 0, 0];
+    let d = device.wgpu_device();
+    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("matmul pack params"),
+        contents: bytemuck::cast_slice(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let range = |buffer, size| {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset: 0, size: wgpu::BufferSize::new(size) })
+    };
+    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("matmul pack"),
+        layout: &pipeline.layout.clone(),
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: range(products, n * 4) },
+            wgpu::BindGroupEntry { binding: 1, resource: range(out, words * 4) },
+            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
+        ],
+    });
+    let mut pass =
+        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("matmul pack"), timestamp_writes: None });
+    pass.set_pipeline(&pipeline.pipeline);
+    pass.set_bind_group(0, &group, &[]);
+    pass.dispatch_workgroups(groups.0, groups.1, 1);
+    Ok(())
+}
+
+fn invalid(reason: String) -> Error {
+    Error::InvalidArgument { op: OP, reason }
+}
+
+/// The binding window of an operand viewed as `[batch, rows, cols]`; `None` when it reads nothing.
+fn operand_window(
+    o: &Operand<'_>,
+    what: &str,
+    batch: usize,
+    rows: usize,
+    cols: usize,
+    esize: u64,
+    limits: &wgpu::Limits,
+) -> Result<Option<Window>> {
+    let dims = [(batch, o.batch_stride), (rows, o.row_stride), (cols, o.col_stride)];
+    match reach(OP, what, o.offset, &dims)? {
+        None => Ok(None),
+        Some(range) => Ok(Some(window(OP, what, range, esize, o.buffer.size(), limits)?)),
+    }
+}
+
+/// The fastest load the operand's layout allows (see [`LoadMode`]).
+fn load_mode(o: &Operand<'_>, w: &Option<Window>, rows: usize, cols: usize, batch: usize, vec_ok: bool) -> LoadMode {
+    let m4 = |s: isize, extent: usize| extent <= 1 || s % 4 == 0;
+    let rel = o.offset as u64 - w.map_or(0, |w| w.first_elem);
+    if vec_ok && rel.is_multiple_of(4) && m4(o.batch_stride, batch) {
+        if o.col_stride == 1 && cols.is_multiple_of(4) && m4(o.row_stride, rows) {
+            return LoadMode::VecCol;
+        }
+        if o.row_stride == 1 && rows.is_multiple_of(4) && m4(o.col_stride, cols) {
+            return LoadMode::VecRow;
+        }
+    }
+    LoadMode::Scalar { outer_fast: o.row_stride.unsigned_abs() < o.col_stride.unsigned_abs() }
+}
+
+/// The binding of an operand: its window, or (a view that reads nothing, k = 0) the buffer's first word.
+fn bind<'a>(o: &Operand<'a>, w: Option<Window>) -> wgpu::BindingResource<'a> {
+    let w = w.unwrap_or(Window { offset: 0, size: o.buffer.size().min(16), first_elem: 0 });
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: o.buffer,
+        offset: w.offset,
+        size: wgpu::BufferSize::new(w.size.next_multiple_of(4)),
+    })
+}

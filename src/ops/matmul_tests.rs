@@ -1,0 +1,329 @@
+//! Tests of the matrix-product launcher against host references: f32 within the accumulation bound, f16/bf16
+//! rounded once, integers bit-exact with wrapping; strided, transposed, offset, flipped and broadcast operands;
+//! shapes that are not multiples of any tile; repeated runs bit-identical; every error path.
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use super::matmul_kernel::{Dims, Operand, encode_matmul, encode_matmul_with};
+use crate::{Array, DType, Device, DeviceTensor, Error};
+
+fn device() -> &'static Device {
+    static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+    DEVICE.get_or_init(|| Device::new().expect("an adapter (install mesa-vulkan-drivers for lavapipe)"))
+}
+
+/// A view of a host/device operand: (offset, batch, row, col strides) in elements.
+#[derive(Clone, Copy, Debug)]
+struct View {
+    off: usize,
+    sb: isize,
+    sr: isize,
+    sc: isize,
+}
+
+impl View {
+    fn at(&self, b: usize, r: usize, c: usize) -> usize {
+        (self.off as isize + b as isize * self.sb + r as isize * self.sr + c as isize * self.sc) as usize
+    }
+
+    /// Row-major `[batch, rows, cols]`, or its transpose stored `[batch, cols, rows]`, with `pad` leading elements;
+    /// `broadcast` gives batch stride 0.
+    fn new(rows: usize, cols: usize, transposed: bool, pad: usize, broadcast: bool) -> (View, usize) {
+        let (sr, sc) = if transposed { (1, rows as isize) } else { (cols as isize, 1) };
+        let sb = if broadcast { 0 } else { (rows * cols) as isize };
+        (View { off: pad, sb, sr, sc }, rows * cols)
+    }
+
+    fn len(&self, batch: usize, rows: usize, cols: usize) -> usize {
+        if batch * rows * cols == 0 { self.off + 1 } else { self.at(batch - 1, rows - 1, cols - 1).max(self.off) + 1 }
+    }
+}
+
+fn operand<'a>(t: &'a DeviceTensor, v: View) -> Operand<'a> {
+    Operand { buffer: t.buffer(), offset: v.off, batch_stride: v.sb, row_stride: v.sr, col_stride: v.sc }
+}
+
+/// Runs the product on the device (both kernels where the layout allows the CPU-adapter one, checking they agree
+/// bit for bit) and downloads `[batch, m, n]`.
+fn run(dtype: DType, dims: Dims, a: &Array, va: View, b: &Array, vb: View) -> crate::Result<Array> {
+    let tiled = run_with(dtype, dims, a, va, b, vb, false)?;
+    let direct = run_with(dtype, dims, a, va, b, vb, true)?;
+    if dtype.is_int() {
+        assert_eq!(tiled.as_bytes(), direct.as_bytes(), "the two kernels differ on {dims:?}");
+    }
+    Ok(direct)
+}
+
+fn run_with(dtype: DType, dims: Dims, a: &Array, va: View, b: &Array, vb: View, direct: bool) -> crate::Result<Array> {
+    let d = device();
+    let (ta, tb) = (d.upload(a)?, d.upload(b)?);
+    let out = d.zeros(dtype, vec![dims.batch, dims.m, dims.n])?;
+    let mut encoder = d.wgpu_device().create_command_encoder(&Default::default());
+    encode_matmul_with(d, &mut encoder, dtype, dims, &operand(&ta, va), &operand(&tb, vb), out.buffer(), direct)?;
+    d.flush()?;
+    d.submit_now("test", encoder)?;
+    out.download()
+}
+
+/// The shapes of the f32 and integer tests: (batch, m, n, k), A transposed, B transposed, A broadcast.
+const CASES: &[(usize, usize, usize, usize, bool, bool, bool)] = &[
+    (1, 1, 1, 1, false, false, false),
+    (1, 17, 33, 5, false, false, false),
+    (1, 64, 64, 64, false, false, false),
+    (2, 65, 70, 129, false, false, false),
+    (3, 8, 12, 16, true, false, false),
+    (2, 12, 8, 20, false, true, false),
+    (2, 13, 9, 7, true, true, true),
+    (4, 33, 5, 40, false, false, true),
+    (1, 100, 3, 1, false, true, false),
+    (1, 4, 4, 0, false, false, false),
+    (2, 31, 130, 66, true, true, false),
+    (2, 36, 20, 12, false, false, false),
+    (3, 7, 8, 8, false, false, true),
+    (1, 65, 68, 36, false, false, false),
+];
+
+fn dims_of(c: &(usize, usize, usize, usize, bool, bool, bool)) -> Dims {
+    Dims { batch: c.0, m: c.1, n: c.2, k: c.3 }
+}
+
+#[test]
+fn f32_matches_the_host_within_the_accumulation_bound() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for (i, c) in CASES.iter().enumerate() {
+        let dims = dims_of(c);
+        let pad = [0, 4, 5][i % 3];
+        let (va, _) = View::new(dims.m, dims.k, c.4, pad, c.6);
+        let (vb, _) = View::new(dims.k, dims.n, c.5, 0, false);
+        let a: Vec<f32> = (0..va.len(dims.batch, dims.m, dims.k)).map(|_| rng.random_range(-2.0..2.0)).collect();
+        let b: Vec<f32> = (0..vb.len(dims.batch, dims.k, dims.n)).map(|_| rng.random_range(-2.0..2.0)).collect();
+        let got = run(
+            DType::F32,
+            dims,
+            &Array::from_slice(&a, [a.len()]).unwrap(),
+            va,
+            &Array::from_slice(&b, [b.len()]).unwrap(),
+            vb,
+        )
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+        for bt in 0..dims.batch {
+            for r in 0..dims.m {
+                for col in 0..dims.n {
+                    let (mut exact, mut abs) = (0f64, 0f64);
+                    for k in 0..dims.k {
+                        let p = f64::from(a[va.at(bt, r, k)]) * f64::from(b[vb.at(bt, k, col)]);
+                        exact += p;
+                        abs += p.abs();
+                    }
+                    let g = f64::from(got[(bt * dims.m + r) * dims.n + col]);
+                    let bound = (dims.k as f64 + 1.0) * 2f64.powi(-24) * abs;
+                    assert!(
+                        (g - exact).abs() <= bound,
+                        "case {c:?} at ({bt},{r},{col}): {g} vs {exact} (bound {bound})"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Wrapping integer reference through the same views, on u64 values (truncated to the dtype's width).
+fn int_reference(dims: Dims, a: &[u64], va: View, b: &[u64], vb: View, mask: u64) -> Vec<u64> {
+    let mut out = Vec::new();
+    for bt in 0..dims.batch {
+        for r in 0..dims.m {
+            for col in 0..dims.n {
+                let mut s = 0u64;
+                for k in 0..dims.k {
+                    s = s.wrapping_add(a[va.at(bt, r, k)].wrapping_mul(b[vb.at(bt, k, col)]));
+                }
+                out.push(s & mask);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn integers_are_exact_and_wrap() {
+    let mut rng = StdRng::seed_from_u64(2);
+    for dtype in [DType::I32, DType::U32, DType::I64, DType::U64] {
+        for (i, c) in CASES.iter().enumerate() {
+            let dims = dims_of(c);
+            let (va, _) = View::new(dims.m, dims.k, c.4, [0, 4, 3][i % 3], c.6);
+            let (vb, _) = View::new(dims.k, dims.n, c.5, i % 3, false);
+            let la = va.len(dims.batch, dims.m, dims.k);
+            let lb = vb.len(dims.batch, dims.k, dims.n);
+            // Full-range values (products and sums overflow), sometimes small ones.
+            let mut values = |n: usize| -> Vec<u64> {
+                (0..n).map(|_| if rng.random::<bool>() { rng.random() } else { rng.random_range(0..5) }).collect()
+            };
+            let (a, b) = (values(la), values(lb));
+            let (arr_a, arr_b, mask) = match dtype {
+                DType::I32 => (
+                    Array::from_vec(a.iter().map(|&x| x as i32).collect::<Vec<_>>(), [la]).unwrap(),
+                    Array::from_vec(b.iter().map(|&x| x as i32).collect::<Vec<_>>(), [lb]).unwrap(),
+                    u64::from(u32::MAX),
+                ),
+                DType::U32 => (
+                    Array::from_vec(a.iter().map(|&x| x as u32).collect::<Vec<_>>(), [la]).unwrap(),
+                    Array::from_vec(b.iter().map(|&x| x as u32).collect::<Vec<_>>(), [lb]).unwrap(),
+                    u64::from(u32::MAX),
+                ),
+                DType::I64 => (
+                    Array::from_vec(a.iter().map(|&x| x as i64).collect::<Vec<_>>(), [la]).unwrap(),
+                    Array::from_vec(b.iter().map(|&x| x as i64).collect::<Vec<_>>(), [lb]).unwrap(),
+                    u64::MAX,
+                ),
+                _ => (Array::from_slice(&a, [la]).unwrap(), Array::from_slice(&b, [lb]).unwrap(), u64::MAX),
+            };
+            let got = run(dtype, dims, &arr_a, va, &arr_b, vb).unwrap();
+            let got: Vec<u64> = match dtype {
+                DType::I32 => got.to_vec::<i32>().unwrap().iter().map(|&x| u64::from(x as u32)).collect(),
+                DType::U32 => got.to_vec::<u32>().unwrap().iter().map(|&x| u64::from(x)).collect(),
+                DType::I64 => got.to_vec::<i64>().unwrap().iter().map(|&x| x as u64).collect(),
+                _ => got.to_vec::<u64>().unwrap(),
+            };
+            // Sign extension does not change the low bits, so one u64 reference serves signed and unsigned.
+            assert_eq!(got, int_reference(dims, &a, va, &b, vb, mask), "{dtype} case {c:?}");
+        }
+    }
+}
+
+#[test]
+fn half_precision_accumulates_in_f32_and_rounds_once() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for dtype in [DType::F16, DType::BF16] {
+        for c in &CASES[..8] {
+            let dims = dims_of(c);
+            let (va, _) = View::new(dims.m, dims.k, c.4, 1, c.6);
+            let (vb, _) = View::new(dims.k, dims.n, c.5, 0, false);
+            let la = va.len(dims.batch, dims.m, dims.k);
+            let lb = vb.len(dims.batch, dims.k, dims.n);
+            let a: Vec<f32> = (0..la).map(|_| rng.random_range(-3.0f32..3.0)).collect();
+            let b: Vec<f32> = (0..lb).map(|_| rng.random_range(-3.0f32..3.0)).collect();
+            let (ha, hb, got): (Vec<f64>, Vec<f64>, Vec<f64>) = if dtype == DType::F16 {
+                let ha: Vec<half::f16> = a.iter().map(|&x| half::f16::from_f32(x)).collect();
+                let hb: Vec<half::f16> = b.iter().map(|&x| half::f16::from_f32(x)).collect();
+                let got = run(
+                    dtype,
+                    dims,
+                    &Array::from_slice(&ha, [la]).unwrap(),
+                    va,
+                    &Array::from_slice(&hb, [lb]).unwrap(),
+                    vb,
+                )
+                .unwrap();
+                (
+                    ha.iter().map(|x| x.to_f64()).collect(),
+                    hb.iter().map(|x| x.to_f64()).collect(),
+                    got.to_vec::<half::f16>().unwrap().iter().map(|x| x.to_f64()).collect(),
+                )
+            } else {
+                let ha: Vec<half::bf16> = a.iter().map(|&x| half::bf16::from_f32(x)).collect();
+                let hb: Vec<half::bf16> = b.iter().map(|&x| half::bf16::from_f32(x)).collect();
+                let got = run(
+                    dtype,
+                    dims,
+                    &Array::from_slice(&ha, [la]).unwrap(),
+                    va,
+                    &Array::from_slice(&hb, [lb]).unwrap(),
+                    vb,
+                )
+                .unwrap();
+                (
+                    ha.iter().map(|x| x.to_f64()).collect(),
+                    hb.iter().map(|x| x.to_f64()).collect(),
+                    got.to_vec::<half::bf16>().unwrap().iter().map(|x| x.to_f64()).collect(),
+                )
+            };
+            let man_bits = if dtype == DType::F16 { 10 } else { 7 };
+            for bt in 0..dims.batch {
+                for r in 0..dims.m {
+                    for col in 0..dims.n {
+                        let (mut exact, mut abs) = (0f64, 0f64);
+                        for k in 0..dims.k {
+                            let p = ha[va.at(bt, r, k)] * hb[vb.at(bt, k, col)];
+                            exact += p;
+                            abs += p.abs();
+                        }
+                        let g = got[(bt * dims.m + r) * dims.n + col];
+                        // One rounding to the 16-bit format (half an ulp of the result) plus the f32 accumulation.
+                        let ulp = 2f64.powi(exact.abs().max(2f64.powi(-14)).log2().floor() as i32 - man_bits);
+                        let bound = 0.5 * ulp.max(2f64.powi(-14 - man_bits)) * 1.000_001
+                            + (dims.k as f64 + 1.0) * 2f64.powi(-24) * abs;
+                        assert!((g - exact).abs() <= bound, "{dtype} {c:?} ({bt},{r},{col}): {g} vs {exact}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn flipped_and_offset_views_are_read_in_place() {
+    // A's rows reversed (negative row stride), B a column slice of a wider matrix.
+    let (m, n, k, wide) = (9usize, 6usize, 11usize, 10usize);
+    let a: Vec<i32> = (0..(m * k) as i32).collect();
+    let b: Vec<i32> = (0..(k * wide) as i32).map(|x| x * 3 - 7).collect();
+    let va = View { off: (m - 1) * k, sb: 0, sr: -(k as isize), sc: 1 };
+    let vb = View { off: 2, sb: 0, sr: wide as isize, sc: 1 };
+    let dims = Dims { batch: 1, m, n, k };
+    let got = run(
+        DType::I32,
+        dims,
+        &Array::from_slice(&a, [a.len()]).unwrap(),
+        va,
+        &Array::from_slice(&b, [b.len()]).unwrap(),
+        vb,
+    )
+    .unwrap()
+    .to_vec::<i32>()
+    .unwrap();
+    for r in 0..m {
+        for c in 0..n {
+            let want: i32 = (0..k).map(|j| a[(m - 1 - r) * k + j] * b[j * wide + 2 + c]).sum();
+            assert_eq!(got[r * n + c], want, "({r},{c})");
+        }
+    }
+}
+
+#[test]
+fn repeated_runs_are_bit_identical() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let dims = Dims { batch: 2, m: 70, n: 65, k: 300 };
+    let (va, la) = View::new(dims.m, dims.k, false, 0, false);
+    let (vb, lb) = View::new(dims.k, dims.n, true, 0, false);
+    let a: Vec<f32> = (0..la * 2).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let b: Vec<f32> = (0..lb * 2).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let (a, b) = (Array::from_slice(&a, [la * 2]).unwrap(), Array::from_slice(&b, [lb * 2]).unwrap());
+    let first = run(DType::F32, dims, &a, va, &b, vb).unwrap();
+    for _ in 0..3 {
+        assert_eq!(run(DType::F32, dims, &a, va, &b, vb).unwrap().as_bytes(), first.as_bytes());
+    }
+}
+
+#[test]
+fn errors_name_the_op() {
+    let d = device();
+    let small = d.upload(&Array::from_vec(vec![1f32; 16], [16]).unwrap()).unwrap();
+    let out = d.zeros(DType::F32, vec![4, 4]).unwrap();
+    let dims = Dims { batch: 1, m: 4, n: 4, k: 4 };
+    let ok = Operand::contiguous(small.buffer(), 4, 4);
+    let mut encoder = d.wgpu_device().create_command_encoder(&Default::default());
+    let check = |r: crate::Result<()>, what: &str| match r {
+        Err(Error::InvalidArgument { op: "matmul", reason }) => assert!(reason.contains(what), "{reason}"),
+        other => panic!("expected an InvalidArgument naming {what:?}, got {other:?}"),
+    };
+    check(encode_matmul(d, &mut encoder, DType::F64, dims, &ok, &ok, out.buffer()), "f64");
+    let far = Operand { offset: 1 << 20, ..ok };
+    check(encode_matmul(d, &mut encoder, DType::F32, dims, &far, &ok, out.buffer()), "does not fit");
+    let neg = Operand { row_stride: -4, ..ok };
+    check(encode_matmul(d, &mut encoder, DType::F32, dims, &ok, &neg, out.buffer()), "reaches element -12");
+    let big = Dims { batch: 1, m: 8, n: 8, k: 2 };
+    let flat = Operand { row_stride: 2, ..ok };
+    let exact = d.create_buffer("exact", 64, wgpu::BufferUsages::STORAGE, false).unwrap();
+    check(encode_matmul(d, &mut encoder, DType::F32, big, &flat, &ok, &exact), "output buffer");
+}

@@ -1,0 +1,384 @@
+//! The reduction launcher: reduces a strided view arranged as `[outer, R, inner]` over R into a contiguous
+//! `[outer, inner]` output, recording its passes into the caller's encoder (the caller submits).
+//!
+//! Determinism: the result is the pairwise tree over R in natural order, padded with the op's identity to a power
+//! of two (see `shaders/reduce.wgsl`), whatever the adapter's speed, the split into dispatches, or the other dims:
+//! the same input gives the same bits on every run, and a row reduced alone gives the same bits as inside a batch.
+//! f32 sums therefore satisfy |error| ≤ ⌈log₂ R⌉ · 2⁻²⁴ · Σ|xᵢ|. Integer and bool sums/products are exact in 64
+//! bits with wrapping; f16/bf16 accumulate in f32 and round once.
+//!
+//! Passes: each pass turns R into ⌈R / (16·L)⌉ partials (L leaves of 16 per workgroup) until one is left, then a
+//! finishing pass converts the accumulators into output elements. A source larger than one storage binding is
+//! split into dispatches along outer rows and along aligned blocks of R.
+
+use wgpu::util::DeviceExt;
+
+use super::reduce_wgsl::{
+    LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,
+    unit_is_word,
+};
+use super::view::{Window, reach, window};
+use crate::kernels::{KernelKey, grid_2d};
+use crate::{DType, Device, Error, Result};
+
+/// The view to reduce: element `(o, r, i)` lives at `offset + o·outer_stride + r·r_stride + i·inner_stride`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReduceView<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub offset: usize,
+    pub outer: usize,
+    pub r: usize,
+    pub inner: usize,
+    pub outer_stride: isize,
+    pub r_stride: isize,
+    pub inner_stride: isize,
+}
+
+impl<'a> ReduceView<'a> {
+    #[cfg(test)]
+    /// A contiguous `[outer, r, inner]` view of `buffer`.
+    pub(crate) fn contiguous(buffer: &'a wgpu::Buffer, outer: usize, r: usize, inner: usize) -> Self {
+        let (o, ri) = ((r * inner) as isize, inner as isize);
+        ReduceView { buffer, offset: 0, outer, r, inner, outer_stride: o, r_stride: ri, inner_stride: 1 }
+    }
+}
+
+/// Records the reduction `op` of `view` (elements of `dtype`) into `encoder`; `out` receives `outer·inner`
+/// elements of [`output_dtype`] from byte 0, packed as the storage convention says.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming the op for: a dtype without a kernel (f64 except any/all), an empty reduced
+/// dim for max/min/argmax/argmin, a view outside its buffer, an output buffer too small, an output or partials
+/// buffer past one storage binding, or one outer row's block of R past one binding; [`Error::Gpu`] when a pipeline
+/// fails to build; allocation errors for the partials.
+pub(crate) fn encode_reduce(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    op: ReduceOp,
+    dtype: DType,
+    view: &ReduceView<'_>,
+    out: &wgpu::Buffer,
+) -> Result<()> {
+    let name = op.name();
+    let invalid = |reason: String| Error::InvalidArgument { op: name, reason };
+    let out_dtype = output_dtype(op, dtype)
+        .ok_or_else(|| invalid(format!("no {dtype} kernel yet (f64 needs the soft-float library); cast first")))?;
+    if view.r == 0 && !op.has_identity() {
+        return Err(invalid("the reduced dim is empty: there is no maximum or minimum of nothing".into()));
+    }
+    let n_out = (view.outer as u64).checked_mul(view.inner as u64).ok_or_else(|| invalid("too many outputs".into()))?;
+    if n_out == 0 {
+        return Ok(());
+    }
+    for (what, x) in [("outer", view.outer), ("reduced", view.r), ("inner", view.inner)] {
+        if x > i32::MAX as usize {
+            return Err(invalid(format!("the {what} extent {x} is past 2^31")));
+        }
+    }
+    let limits = device.limits();
+    let max_binding = limits.max_storage_buffer_binding_size;
+    let out_bytes = (n_out * out_dtype.size_in_bytes() as u64).next_multiple_of(4);
+    if out.size() < out_bytes {
+        return Err(invalid(format!(
+            "the output buffer holds {} bytes; {n_out} {out_dtype} need {out_bytes}",
+            out.size()
+        )));
+    }
+    let accw = u64::from(acc_words(op, dtype));
+    if out_bytes > max_binding || n_out * accw * 4 > max_binding {
+        return Err(invalid(format!(
+            "{n_out} outputs pass one storage binding ({max_binding} bytes); reduce in smaller pieces"
+        )));
+    }
+    // The whole view must lie in its buffer (checked once, before any split).
+    let esize = dtype.size_in_bytes() as u64;
+    let dims = [(view.outer, view.outer_stride), (view.r, view.r_stride), (view.inner, view.inner_stride)];
+    if let Some((_, hi)) = reach(name, "the input", view.offset, &dims)? {
+        let end = ((hi + 1) * esize).next_multiple_of(4);
+        if end > view.buffer.size() {
+            return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
+        }
+    }
+    let mut src = Source { buffer: view.buffer.clone(), view: Geometry::of(view), elem_bytes: esize, first: true };
+    loop {
+        let pass = plan_pass(op, dtype, &src.view, src.first);
+        let bytes = n_out * pass.chunks * accw * 4;
+        if bytes > max_binding {
+            return Err(invalid(format!("the partials ({bytes} bytes) pass one storage binding; reduce in pieces")));
+        }
+        let usage = wgpu::BufferUsages::STORAGE;
+        let partials = device.create_buffer(&format!("{name} partials"), bytes.max(16), usage, false)?;
+        encode_pass(device, encoder, op, dtype, &src, &pass, &partials)?;
+        if pass.chunks == 1 {
+            return encode_finish(device, encoder, op, dtype, &partials, out, n_out);
+        }
+        let (outer, chunks, inner) = (view.outer, pass.chunks as usize, view.inner);
+        let view = Geometry {
+            offset: 0,
+            outer,
+            r: chunks,
+            inner,
+            outer_stride: (chunks * inner) as isize,
+            r_stride: inner as isize,
+            inner_stride: 1,
+        };
+        src = Source { buffer: partials, view, elem_bytes: accw * 4, first: false };
+    }
+}
+
+/// The shape and strides of a view, without its buffer.
+#[derive(Clone, Copy, Debug)]
+struct Geometry {
+    offset: usize,
+    outer: usize,
+    r: usize,
+    inner: usize,
+    outer_stride: isize,
+    r_stride: isize,
+    inner_stride: isize,
+}
+
+impl Geometry {
+    fn of(v: &ReduceView<'_>) -> Geometry {
+        Geometry {
+            offset: v.offset,
+            outer: v.outer,
+            r: v.r,
+            inner: v.inner,
+            outer_stride: v.outer_stride,
+            r_stride: v.r_stride,
+            inner_stride: v.inner_stride,
+        }
+    }
+}
+
+/// The source of one pass: the input elements, or the previous pass's accumulators.
+struct Source {
+    buffer: wgpu::Buffer,
+    view: Geometry,
+    /// Bytes of one unit (an element, or an accumulator).
+    elem_bytes: u64,
+    first: bool,
+}
+
+/// The shape of one pass.
+#[derive(Clone, Copy, Debug)]
+struct Pass {
+    mode: LeafMode,
+    /// Leaves per workgroup (a power of two ≤ 256); 256 / leaves slots of outputs.
+    leaves: u32,
+    /// Sub-leaves of 16 per invocation.
+    sub: u32,
+    /// Partials per output after this pass.
+    chunks: u64,
+}
+
+/// The load mode and workgroup shape of a pass over `v`.
+fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool) -> Pass {
+    let word = unit_is_word(op, dtype, first);
+    let m4 = |s: isize, extent: usize| extent <= 1 || s % 4 == 0;
+    let aligned = v.offset.is_multiple_of(4) && m4(v.outer_stride, v.outer);
+    let mode = if word && aligned && v.r_stride == 1 && m4(v.inner_stride, v.inner) {
+        LeafMode::VecR
+    } else if word && aligned && v.inner_stride == 1 && v.inner.is_multiple_of(4) && m4(v.r_stride, v.r) {
+        LeafMode::VecInner
+    } else {
+        LeafMode::Scalar { along_r: v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs() }
+    };
+    let along_r = matches!(mode, LeafMode::VecR | LeafMode::Scalar { along_r: true });
+    let max_leaves = if along_r {
+        u64::from(WORKGROUP)
+    } else {
+        // As many slots of consecutive outputs as there are (coalesced loads, fewer tree levels), the rest of the
+        // workgroup along R.
+        let cols = ((v.outer * v.inner) as u64).div_ceil(u64::from(mode.width())).next_power_of_two().min(256);
+        u64::from(WORKGROUP) / cols
+    };
+    // Leaves of 16 needed. With 16-byte loads along R each invocation takes up to 16 of them (fewer workgroup-tree
+    // levels per element: measured 2-3x faster on lavapipe); otherwise one (strided walks of longer leaves measured
+    // slower, and unrolled scalar leaves of 256 compile slowly).
+    let needed = (v.r as u64).div_ceil(u64::from(LEAF)).max(1).next_power_of_two();
+    let sub = if mode == LeafMode::VecR { needed.min(16) } else { 1 };
+    let leaves = (needed / sub).min(max_leaves) as u32;
+    let chunks = (v.r as u64).div_ceil(u64::from(LEAF * sub as u32 * leaves)).max(1);
+    Pass { mode, leaves, sub: sub as u32, chunks }
+}
+
+/// One dispatch of a pass: outer rows `o0..o1`, chunks `c0..c1`, and the source window.
+#[derive(Clone, Copy, Debug)]
+struct Dispatch {
+    o0: u64,
+    o1: u64,
+    c0: u64,
+    c1: u64,
+    window: Option<Window>,
+}
+
+/// Splits a pass into dispatches whose source windows fit one binding: halves the outer rows, then the chunks.
+fn split(
+    name: &'static str,
+    src: &Source,
+    pass: &Pass,
+    limits: &wgpu::Limits,
+    (o0, o1, c0, c1): (u64, u64, u64, u64),
+    out: &mut Vec<Dispatch>,
+) -> Result<()> {
+    let v = &src.view;
+    let block = u64::from(LEAF * pass.sub * pass.leaves);
+    let r0 = (c0 * block).min(v.r as u64);
+    let r1 = (c1 * block).min(v.r as u64);
+    let offset = v.offset as i64 + o0 as i64 * v.outer_stride as i64 + r0 as i64 * v.r_stride as i64;
+    let dims = [((o1 - o0) as usize, v.outer_stride), ((r1 - r0) as usize, v.r_stride), (v.inner, v.inner_stride)];
+    let range = reach(name, "the input", offset.max(0) as usize, &dims)?;
+    let window = match range {
+        None => None,
+        Some(range) => match window(name, "the input", range, src.elem_bytes, src.buffer.size(), limits) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                if o1 - o0 > 1 {
+                    let mid = o0 + (o1 - o0) / 2;
+                    split(name, src, pass, limits, (o0, mid, c0, c1), out)?;
+                    return split(name, src, pass, limits, (mid, o1, c0, c1), out);
+                }
+                if c1 - c0 > 1 {
+                    let mid = c0 + (c1 - c0) / 2;
+                    split(name, src, pass, limits, (o0, o1, c0, mid), out)?;
+                    return split(name, src, pass, limits, (o0, o1, mid, c1), out);
+                }
+                return Err(e);
+            }
+        },
+    };
+    out.push(Dispatch { o0, o1, c0, c1, window });
+    Ok(())
+}
+
+fn encode_pass(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    op: ReduceOp,
+    dtype: DType,
+    src: &Source,
+    pass: &Pass,
+    partials: &wgpu::Buffer,
+) -> Result<()> {
+    let name = op.name();
+    let variant = PassVariant { op, dtype, first: src.first, mode: pass.mode, sub: pass.sub };
+    let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
+    let limits = device.limits();
+    let v = &src.view;
+    let mut dispatches = Vec::new();
+    split(name, src, pass, limits, (0, v.outer as u64, 0, pass.chunks), &mut dispatches)?;
+    let d = device.wgpu_device();
+    let layout = pipeline.layout.clone();
+    let slots = u64::from(WORKGROUP / pass.leaves);
+    let per_group = slots * u64::from(pass.mode.width());
+    let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
+    let mut cpass =
+        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(name), timestamp_writes: None });
+    cpass.set_pipeline(&pipeline.pipeline);
+    for x in dispatches {
+        let n_p = (x.o1 - x.o0) * v.inner as u64;
+        let col_groups = n_p.div_ceil(per_group);
+        let total = col_groups * (x.c1 - x.c0);
+        if total > u64::from(max_dim) * u64::from(max_dim) || n_p > u64::from(u32::MAX) {
+            return Err(Error::InvalidArgument {
+                op: name,
+                reason: format!("{total} workgroups pass the adapter's grid"),
+            });
+        }
+        let groups = grid_2d(total as u32, max_dim);
+        let first_elem = x.window.map_or(0, |w| w.first_elem) as i64;
+        let params: [u32; 16] = [
+            v.r as u32,
+            v.inner as u32,
+            pass.chunks as u32,
+            pass.leaves,
+            (v.offset as i64 - first_elem) as i32 as u32,
+            v.outer_stride as i32 as u32,
+            v.r_stride as i32 as u32,
+            v.inner_stride as i32 as u32,
+            x.o0 as u32,
+            x.c0 as u32,
+            n_p as u32,
+            col_groups as u32,
+            groups.0,
+            total as u32,
+            0,
+            0,
+        ];
+        let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("reduce params"),
+            contents: bytemuck::cast_slice(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let w = x.window.unwrap_or(Window { offset: 0, size: src.buffer.size().min(16), first_elem: 0 });
+        let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(name),
+            layout: &layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &src.buffer,
+                        offset: w.offset,
+                        size: wgpu::BufferSize::new(w.size.next_multiple_of(16).min(src.buffer.size() - w.offset)),
+                    }),
+                },
+                wgpu::BindGroupEntry { binding: 1, resource: partials.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
+            ],
+        });
+        cpass.set_bind_group(0, &group, &[]);
+        cpass.dispatch_workgroups(groups.0, groups.1, 1);
+    }
+    Ok(())
+}
+
+/// The finishing pass: accumulators → `n` output elements in `out`.
+fn encode_finish(
+    device: &Device,
+    encoder: &mut wgpu::CommandEncoder,
+    op: ReduceOp,
+    dtype: DType,
+    accs: &wgpu::Buffer,
+    out: &wgpu::Buffer,
+    n: u64,
+) -> Result<()> {
+    let pipeline = device.pipeline(KernelKey::ReduceFinish(op, dtype), || finish_kernel(op, dtype))?;
+    let per = u64::from(finish_per_word(op, dtype));
+    let units = n.div_ceil(per);
+    let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
+    let groups = grid_2d(units.div_ceil(u64::from(WORKGROUP)) as u32, max_dim);
+    let params = [n as u32, groups.0 * WORKGROUP, 0, 0];
+    let d = device.wgpu_device();
+    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("reduce finish params"),
+        contents: bytemuck::cast_slice(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let out_dtype = output_dtype(op, dtype).unwrap_or(dtype);
+    let out_bytes = (n * out_dtype.size_in_bytes() as u64).next_multiple_of(4);
+    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("reduce finish"),
+        layout: &pipeline.layout.clone(),
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: accs.as_entire_binding() },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: out,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(out_bytes),
+                }),
+            },
+            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
+        ],
+    });
+    let mut pass = encoder
+        .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("reduce finish"), timestamp_writes: None });
+    pass.set_pipeline(&pipeline.pipeline);
+    pass.set_bind_group(0, &group, &[]);
+    pass.dispatch_workgroups(groups.0, groups.1, 1);
+    Ok(())
+}

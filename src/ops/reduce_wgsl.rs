@@ -1,0 +1,542 @@
+//! Composition of the reduction kernels' WGSL (`shaders/reduce.wgsl`, `shaders/reduce_finish.wgsl`): the
+//! accumulator of each (op, dtype), its identity and combine rule, the loads of a leaf for each load mode, and the
+//! conversion of accumulators into output elements.
+
+use crate::DType;
+use crate::kernels::compose;
+
+const PASS_TEMPLATE: &str = include_str!("../../shaders/reduce.wgsl");
+const FINISH_TEMPLATE: &str = include_str!("../../shaders/reduce_finish.wgsl");
+const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
+const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
+const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
+const MUL_LIB: &str = include_str!("../../shaders/lib/mm_u64_mul.wgsl");
+
+/// Elements of the reduced dim per sub-leaf (one invocation reduces `sub` of them, pairwise, as its leaf).
+pub(crate) const LEAF: u32 = 16;
+/// Invocations per workgroup.
+pub(crate) const WORKGROUP: u32 = 256;
+
+/// A reduction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ReduceOp {
+    /// Sum: floats in f32 (f16/bf16 rounded once at the end), integers and bool in 64 bits, wrapping.
+    Sum,
+    /// Product, accumulated like `Sum`.
+    Prod,
+    /// Maximum (a NaN wins: the first one in the tree).
+    Max,
+    /// Minimum (a NaN wins).
+    Min,
+    /// Index of the first maximum (a NaN counts as the maximum), as i64.
+    ArgMax,
+    /// Index of the first minimum (a NaN wins here too, as in NumPy and PyTorch), as i64.
+    ArgMin,
+    /// Whether any element is nonzero (NaN is nonzero, −0.0 is zero), as bool.
+    Any,
+    /// Whether every element is nonzero, as bool.
+    All,
+}
+
+impl ReduceOp {
+    /// The op's name in error messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Prod => "prod",
+            ReduceOp::Max => "max",
+            ReduceOp::Min => "min",
+            ReduceOp::ArgMax => "argmax",
+            ReduceOp::ArgMin => "argmin",
+            ReduceOp::Any => "any",
+            ReduceOp::All => "all",
+        }
+    }
+
+    /// Whether an empty reduction has a value (sum 0, prod 1, any false, all true); max/min/arg* of nothing do not.
+    pub(crate) fn has_identity(self) -> bool {
+        matches!(self, ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Any | ReduceOp::All)
+    }
+}
+
+/// The dtype of `op`'s result on `dtype`, or `None` when there is no kernel (f64 sums and products need the
+/// soft-float library; f64 max/min/arg* are not written yet).
+pub(crate) fn output_dtype(op: ReduceOp, dtype: DType) -> Option<DType> {
+    match op {
+        ReduceOp::Any | ReduceOp::All => Some(DType::Bool),
+        _ if dtype == DType::F64 => None,
+        ReduceOp::ArgMax | ReduceOp::ArgMin => Some(DType::I64),
+        ReduceOp::Sum | ReduceOp::Prod if dtype.is_float() => Some(dtype),
+        ReduceOp::Sum | ReduceOp::Prod if is_signed(dtype) => Some(DType::I64),
+        ReduceOp::Sum | ReduceOp::Prod => Some(DType::U64),
+        ReduceOp::Max | ReduceOp::Min => Some(dtype),
+    }
+}
+
+fn is_signed(d: DType) -> bool {
+    matches!(d, DType::I8 | DType::I16 | DType::I32 | DType::I64)
+}
+
+/// The accumulator of an (op, dtype).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Acc {
+    /// An f32 value.
+    F32,
+    /// f32 bits (max/min of floats: compared on the bits, NaN-aware).
+    FBits,
+    /// A 64-bit integer as vec2<u32>.
+    U64,
+    /// A bool as 0/1.
+    Flag,
+    /// f32 bits + index.
+    ArgF,
+    /// 64-bit integer + index (+ a pad word).
+    ArgI,
+}
+
+fn acc_of(op: ReduceOp, dtype: DType) -> Acc {
+    match op {
+        ReduceOp::Any | ReduceOp::All => Acc::Flag,
+        ReduceOp::Sum | ReduceOp::Prod if dtype.is_float() => Acc::F32,
+        ReduceOp::Sum | ReduceOp::Prod => Acc::U64,
+        ReduceOp::Max | ReduceOp::Min if dtype.is_float() => Acc::FBits,
+        ReduceOp::Max | ReduceOp::Min => Acc::U64,
+        _ if dtype.is_float() => Acc::ArgF,
+        _ => Acc::ArgI,
+    }
+}
+
+/// Words of one accumulator in a partials buffer (a power of two).
+pub(crate) fn acc_words(op: ReduceOp, dtype: DType) -> u32 {
+    match acc_of(op, dtype) {
+        Acc::F32 | Acc::FBits | Acc::Flag => 1,
+        Acc::U64 | Acc::ArgF => 2,
+        Acc::ArgI => 4,
+    }
+}
+
+/// How the invocations of a pass read their leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum LeafMode {
+    /// One unit per load; consecutive invocations take consecutive leaves of one output (`along_r`) or the same
+    /// leaf of consecutive outputs.
+    Scalar { along_r: bool },
+    /// 16-byte loads of 4 consecutive r (unit r stride, one-word units, 4-aligned bases).
+    VecR,
+    /// 16-byte loads of 4 consecutive outputs (unit inner stride, inner a multiple of 4, 4-aligned bases): each
+    /// invocation reduces 4 outputs.
+    VecInner,
+}
+
+impl LeafMode {
+    /// Outputs per invocation.
+    pub(crate) fn width(self) -> u32 {
+        if self == LeafMode::VecInner { 4 } else { 1 }
+    }
+}
+
+/// One compiled pass: the first reads elements of `dtype`, later ones read accumulators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PassVariant {
+    pub op: ReduceOp,
+    pub dtype: DType,
+    pub first: bool,
+    pub mode: LeafMode,
+    /// Sub-leaves of 16 per invocation (a power of two ≤ 16): larger leaves mean fewer workgroup-tree levels per element.
+    pub sub: u32,
+}
+
+/// Whether a pass's source unit is one 32-bit word (vector loads possible).
+pub(crate) fn unit_is_word(op: ReduceOp, dtype: DType, first: bool) -> bool {
+    if first { dtype.size_in_bytes() == 4 } else { acc_words(op, dtype) == 1 }
+}
+
+impl PassVariant {
+    /// The composed WGSL module.
+    pub(crate) fn wgsl(&self) -> String {
+        let acc = acc_of(self.op, self.dtype);
+        let w = self.mode.width();
+        let mut fns = common_fns(self.op, self.dtype, acc);
+        let word = unit_is_word(self.op, self.dtype, self.first);
+        let src_word = if matches!(self.mode, LeafMode::Scalar { .. }) { "u32" } else { "vec4<u32>" };
+        if self.first {
+            fns += &format!("fn load_at(i: i32, r: u32) -> Acc {{\n    {}\n}}\n", first_load(self.op, self.dtype, acc));
+            if word {
+                fns += &format!(
+                    "fn from_word(w: u32, r: u32) -> Acc {{\n    {}\n}}\n",
+                    from_word(self.op, self.dtype, acc)
+                );
+            }
+        } else {
+            fns += "fn load_at(i: i32, r: u32) -> Acc {\n    return load_acc(u32(i));\n}\n";
+            if word {
+                fns +=
+                    "fn from_word(w: u32, r: u32) -> Acc {\n    return acc_from_words(vec4<u32>(w, 0u, 0u, 0u));\n}\n";
+            }
+        }
+        if src_word == "u32" {
+            fns += "fn src_word(j: u32) -> u32 {\n    return src[j];\n}\n";
+        } else {
+            // load_acc reads words; with a vec4 binding it takes them from the vectors.
+            fns += "fn src_word(j: u32) -> u32 {\n    return src[j >> 2u][j & 3u];\n}\n";
+        }
+        fns += &leaf_fn(self.mode);
+        fns += &leaf_group_fn(self.mode, self.sub);
+        let mapping = match self.mode {
+            LeafMode::Scalar { along_r: true } | LeafMode::VecR => "let s = li / leaves;\n    let l = li % leaves;",
+            _ => "let s = li % slots;\n    let l = li / slots;",
+        };
+        let leaf = match self.mode {
+            LeafMode::VecInner => {
+                "let v = leaf4(base, r0);\n        for (var t = 0u; t < 4u; t++) {\n            \
+                                   acc[t] = v[t];\n        }"
+            }
+            _ => "acc[0] = leaf(base, r0);",
+        };
+        let entry = compose(
+            PASS_TEMPLATE,
+            &[
+                ("src_word", src_word),
+                ("w", &w.to_string()),
+                ("shared_len", &(WORKGROUP * w).to_string()),
+                ("fns", &fns),
+                ("mapping", mapping),
+                ("leaf", leaf),
+                ("leaf_len", &(LEAF * self.sub).to_string()),
+            ],
+        );
+        libs(acc, &entry)
+    }
+}
+
+/// The pipeline-cache key and WGSL of the finishing pass of (op, dtype), and the outputs per invocation.
+pub(crate) fn finish_kernel(op: ReduceOp, dtype: DType) -> String {
+    let acc = acc_of(op, dtype);
+    let out = output_dtype(op, dtype).unwrap_or(dtype);
+    let mut fns = common_fns(op, dtype, acc);
+    fns += "fn src_word(j: u32) -> u32 {\n    return src[j];\n}\n";
+    fns += &format!("fn out_bits(a: Acc) -> vec2<u32> {{\n    {}\n}}\n", out_bits(op, dtype, acc));
+    let per_word = finish_per_word(op, dtype);
+    let store = match out.size_in_bytes() {
+        8 => "let v = out_bits(load_acc(first));\n    dst[2u * u] = v.x;\n    dst[2u * u + 1u] = v.y;".to_string(),
+        4 => "dst[u] = out_bits(load_acc(first)).x;".to_string(),
+        n => {
+            let bits = 8 * n;
+            format!(
+                "var word = 0u;\n    for (var t = 0u; t < {per_word}u; t++) {{\n        if first + t < params.n {{\n            \
+                 word |= (out_bits(load_acc(first + t)).x & {mask}u) << ({bits}u * t);\n        }}\n    }}\n    dst[u] = word;",
+                mask = (1u32 << bits) - 1
+            )
+        }
+    };
+    let entry = compose(FINISH_TEMPLATE, &[("fns", &fns), ("per_word", &per_word.to_string()), ("store", &store)]);
+    libs(acc, &entry)
+}
+
+/// Outputs written by one invocation of the finishing pass.
+pub(crate) fn finish_per_word(op: ReduceOp, dtype: DType) -> u32 {
+    match output_dtype(op, dtype).unwrap_or(dtype).size_in_bytes() {
+        1 => 4,
+        2 => 2,
+        _ => 1,
+    }
+}
+
+fn libs(acc: Acc, entry: &str) -> String {
+    let mut parts = vec![U64_LIB, ROUND_PACK_LIB, CONVERT_LIB];
+    if acc == Acc::U64 {
+        parts.push(MUL_LIB);
+    }
+    parts.push("// The conversion library's lossy hook: results here are rounded by definition.\nfn mark_lossy(lossy: bool) {}\n");
+    parts.push(entry);
+    parts.join("\n")
+}
+
+/// (stored mantissa bits, exponent bits) of a float dtype.
+fn float_format(d: DType) -> (u32, u32) {
+    match d {
+        DType::F16 => (10, 5),
+        DType::BF16 => (7, 8),
+        _ => (23, 8),
+    }
+}
+
+/// The accumulator type, its identity, combine rule, and its loads/stores as words.
+fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
+    let signed = is_signed(dtype);
+    let (ty, ident) = match (acc, op) {
+        (Acc::F32, ReduceOp::Sum) => ("f32", "bitcast<f32>(0x80000000u)".to_string()), // -0.0: x + -0.0 == x for every x
+        (Acc::F32, _) => ("f32", "1.0".to_string()),
+        (Acc::FBits, ReduceOp::Max) => ("u32", "0xff800000u".to_string()),
+        (Acc::FBits, _) => ("u32", "0x7f800000u".to_string()),
+        (Acc::U64, ReduceOp::Sum) => ("vec2<u32>", "vec2<u32>(0u, 0u)".to_string()),
+        (Acc::U64, ReduceOp::Prod) => ("vec2<u32>", "vec2<u32>(1u, 0u)".to_string()),
+        (Acc::U64, _) => ("vec2<u32>", int_extreme(op == ReduceOp::Max, signed)),
+        (Acc::Flag, ReduceOp::Any) => ("u32", "0u".to_string()),
+        (Acc::Flag, _) => ("u32", "1u".to_string()),
+        (Acc::ArgF, _) => {
+            ("Arg", format!("Arg({}, 0xffffffffu)", if op == ReduceOp::ArgMax { "0xff800000u" } else { "0x7f800000u" }))
+        }
+        (Acc::ArgI, _) => ("Arg", format!("Arg({}, 0xffffffffu)", int_extreme(op == ReduceOp::ArgMax, signed))),
+    };
+    let mut s = String::new();
+    match acc {
+        Acc::ArgF => s += "struct Arg {\n    v: u32,\n    i: u32,\n}\n",
+        Acc::ArgI => s += "struct Arg {\n    v: vec2<u32>,\n    i: u32,\n}\n",
+        _ => {}
+    }
+    s += &format!("alias Acc = {ty};\nfn identity() -> Acc {{\n    return {ident};\n}}\n");
+    s += "// a where c holds, else the identity (select() does not take structs).\nfn pick(c: bool, a: Acc) -> Acc {\n    \
+          if c {\n        return a;\n    }\n    return identity();\n}\n";
+    // Comparisons: floats on their bits (NaN handled first; -0.0 == +0.0), integers as 64-bit values.
+    if matches!(acc, Acc::FBits | Acc::ArgF) {
+        s += "fn is_nan(x: u32) -> bool {\n    return (x & 0x7fffffffu) > 0x7f800000u;\n}\n\
+              fn key(x: u32) -> u32 {\n    return select(x | 0x80000000u, ~x, (x >> 31u) != 0u);\n}\n\
+              // a > b for non-NaN f32 bits.\nfn gt(a: u32, b: u32) -> bool {\n    \
+              return ((a | b) & 0x7fffffffu) != 0u && key(a) > key(b);\n}\n";
+    }
+    if matches!(acc, Acc::ArgI) || (acc == Acc::U64 && matches!(op, ReduceOp::Max | ReduceOp::Min)) {
+        let flip = if signed { "vec2<u32>(0u, 0x80000000u)" } else { "vec2<u32>(0u, 0u)" };
+        s += &format!(
+            "// a > b as {} 64-bit integers.\nfn gt(a: vec2<u32>, b: vec2<u32>) -> bool {{\n    \
+                       return u64_lt(b ^ {flip}, a ^ {flip});\n}}\n",
+            if signed { "signed" } else { "unsigned" }
+        );
+    }
+    let combine = match (acc, op) {
+        (Acc::F32, ReduceOp::Sum) => "return a + b;",
+        (Acc::F32, _) => "return a * b;",
+        (Acc::U64, ReduceOp::Sum) => "return u64_add(a, b);",
+        (Acc::U64, ReduceOp::Prod) => "return mm_u64_mul_lo(a, b);",
+        (Acc::U64, ReduceOp::Max) => "return select(a, b, gt(b, a));",
+        (Acc::U64, _) => "return select(a, b, gt(a, b));",
+        (Acc::FBits, ReduceOp::Max) => {
+            "if is_nan(a) {\n        return a;\n    }\n    if is_nan(b) {\n        return b;\n    }\n    return select(a, b, gt(b, a));"
+        }
+        (Acc::FBits, _) => {
+            "if is_nan(a) {\n        return a;\n    }\n    if is_nan(b) {\n        return b;\n    }\n    return select(a, b, gt(a, b));"
+        }
+        (Acc::Flag, ReduceOp::Any) => "return a | b;",
+        (Acc::Flag, _) => "return a & b;",
+        (Acc::ArgF, ReduceOp::ArgMax) => {
+            "if is_nan(a.v) || !(is_nan(b.v) || gt(b.v, a.v)) {\n        return a;\n    }\n    return b;"
+        }
+        (Acc::ArgF, _) => "if is_nan(a.v) || !(is_nan(b.v) || gt(a.v, b.v)) {\n        return a;\n    }\n    return b;",
+        (Acc::ArgI, ReduceOp::ArgMax) => "if gt(b.v, a.v) {\n        return b;\n    }\n    return a;",
+        (Acc::ArgI, _) => "if gt(a.v, b.v) {\n        return b;\n    }\n    return a;",
+    };
+    s += &format!(
+        "// a combined with b, where b covers the later r.\nfn combine(a: Acc, b: Acc) -> Acc {{\n    {combine}\n}}\n"
+    );
+    let (to_words, from_words) = match acc {
+        Acc::F32 => ("vec4<u32>(bitcast<u32>(a), 0u, 0u, 0u)", "bitcast<f32>(w.x)"),
+        Acc::FBits | Acc::Flag => ("vec4<u32>(a, 0u, 0u, 0u)", "w.x"),
+        Acc::U64 => ("vec4<u32>(a, 0u, 0u)", "w.xy"),
+        Acc::ArgF => ("vec4<u32>(a.v, a.i, 0u, 0u)", "Arg(w.x, w.y)"),
+        Acc::ArgI => ("vec4<u32>(a.v, a.i, 0u)", "Arg(w.xy, w.z)"),
+    };
+    let n = acc_words(op, dtype);
+    let mut load = String::new();
+    let mut store = String::new();
+    for k in 0..n {
+        load += &format!("w[{k}] = src_word(j * {n}u + {k}u);\n    ");
+        store += &format!("dst[d * {n}u + {k}u] = w[{k}];\n    ");
+    }
+    s += &format!(
+        "fn acc_from_words(w: vec4<u32>) -> Acc {{\n    return {from_words};\n}}\n\
+         fn load_acc(j: u32) -> Acc {{\n    var w = vec4<u32>(0u);\n    {load}return acc_from_words(w);\n}}\n"
+    );
+    if !s.contains("fn store_acc") {
+        s += &format!("fn store_acc(d: u32, a: Acc) {{\n    let w = {to_words};\n    {}\n}}\n", store.trim_end());
+    }
+    s
+}
+
+fn int_extreme(max_op: bool, signed: bool) -> String {
+    // The identity of max is the smallest value, of min the largest.
+    match (max_op, signed) {
+        (true, true) => "vec2<u32>(0u, 0x80000000u)",
+        (true, false) => "vec2<u32>(0u, 0u)",
+        (false, true) => "vec2<u32>(0xffffffffu, 0x7fffffffu)",
+        (false, false) => "vec2<u32>(0xffffffffu, 0xffffffffu)",
+    }
+    .to_string()
+}
+
+/// The element's bits, zero-extended, as vec2<u32>, read from `src` (an array<u32>) at element index `i`.
+fn raw_load(dtype: DType) -> &'static str {
+    match dtype.size_in_bytes() {
+        1 => "vec2<u32>((src_word(u32(i) >> 2u) >> ((u32(i) & 3u) * 8u)) & 0xffu, 0u)",
+        2 => "vec2<u32>((src_word(u32(i) >> 1u) >> ((u32(i) & 1u) * 16u)) & 0xffffu, 0u)",
+        4 => "vec2<u32>(src_word(u32(i)), 0u)",
+        _ => "vec2<u32>(src_word(2u * u32(i)), src_word(2u * u32(i) + 1u))",
+    }
+}
+
+/// Body of `load_at(i, r)` on the first pass: element `i` as an accumulator.
+fn first_load(op: ReduceOp, dtype: DType, acc: Acc) -> String {
+    format!("let x = {};\n    {}", raw_load(dtype), acc_of_bits(op, dtype, acc))
+}
+
+/// Body of `from_word(w, r)`: a one-word element as an accumulator.
+fn from_word(op: ReduceOp, dtype: DType, acc: Acc) -> String {
+    format!("let x = vec2<u32>(w, 0u);\n    {}", acc_of_bits(op, dtype, acc))
+}
+
+/// Code turning the element bits `x` (vec2<u32>) at reduce index `r` into an accumulator.
+fn acc_of_bits(op: ReduceOp, dtype: DType, acc: Acc) -> String {
+    let bits = 8 * dtype.size_in_bytes() as u32;
+    let widen = |x: &str| match dtype {
+        DType::F32 => format!("{x}.x"),
+        DType::BF16 => format!("({x}.x << 16u)"),
+        _ => {
+            let (m, e) = float_format(dtype);
+            format!("float_to_float({x}, {m}u, {e}u, 23u, 8u).x")
+        }
+    };
+    let int = || {
+        if dtype == DType::Bool {
+            "bool_value(x)".to_string()
+        } else {
+            format!("int_value(x, {bits}u, {})", is_signed(dtype))
+        }
+    };
+    match acc {
+        Acc::F32 => format!("return bitcast<f32>({});", widen("x")),
+        Acc::FBits => format!("return {};", widen("x")),
+        Acc::U64 => format!("return {};", int()),
+        Acc::ArgF => format!("return Arg({}, r);", widen("x")),
+        Acc::ArgI => format!("return Arg({}, r);", int()),
+        Acc::Flag => {
+            let nonzero = match dtype {
+                DType::F32 => "(x.x & 0x7fffffffu) != 0u",
+                DType::F16 | DType::BF16 => "(x.x & 0x7fffu) != 0u",
+                DType::F64 => "((x.y & 0x7fffffffu) | x.x) != 0u",
+                _ => "(x.x | x.y) != 0u",
+            };
+            let _ = op;
+            format!("return select(0u, 1u, {nonzero});")
+        }
+    }
+}
+
+/// Body of `out_bits(a)`: the output element's bits (low bits of `.x` for narrow outputs).
+fn out_bits(op: ReduceOp, dtype: DType, acc: Acc) -> String {
+    let narrow = |x: &str| match dtype {
+        DType::F32 => format!("vec2<u32>({x}, 0u)"),
+        _ => {
+            let (m, e) = float_format(dtype);
+            format!("float_to_float(vec2<u32>({x}, 0u), 23u, 8u, {m}u, {e}u)")
+        }
+    };
+    let _ = op;
+    match acc {
+        Acc::F32 => format!("return {};", narrow("bitcast<u32>(a)")),
+        Acc::FBits => format!("return {};", narrow("a")),
+        Acc::U64 => "return a;".to_string(),
+        Acc::Flag => "return vec2<u32>(a, 0u);".to_string(),
+        Acc::ArgF | Acc::ArgI => "return vec2<u32>(a.i, 0u);".to_string(),
+    }
+}
+
+/// The pairwise tree over named values (a power-of-two count), as code; returns (code, name of the root).
+fn tree(names: Vec<String>, prefix: &str) -> (String, String) {
+    let mut code = String::new();
+    let mut level = names;
+    let mut depth = 0;
+    while level.len() > 1 {
+        let mut next = Vec::new();
+        for (j, pair) in level.chunks(2).enumerate() {
+            let name = format!("{prefix}{depth}_{j}");
+            code += &format!("    let {name} = combine({}, {});\n", pair[0], pair[1]);
+            next.push(name);
+        }
+        level = next;
+        depth += 1;
+    }
+    (code, level.remove(0))
+}
+
+/// `fn leaf(base, r0) -> Acc` (or `leaf4 -> array<Acc, 4>`): the pairwise reduction of r0..r0+16 at `base`.
+fn leaf_fn(mode: LeafMode) -> String {
+    let n = LEAF as usize;
+    match mode {
+        LeafMode::Scalar { .. } => {
+            let mut loads = String::new();
+            for j in 0..n {
+                loads += &format!(
+                    "    var x{j} = identity();\n    if r0 + {j}u < p.r {{\n        \
+                     x{j} = load_at(base + i32(r0 + {j}u) * p.sr, r0 + {j}u);\n    }}\n"
+                );
+            }
+            let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
+            format!("fn leaf16(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
+        }
+        LeafMode::VecR => {
+            let mut loads = String::new();
+            for q in 0..n / 4 {
+                loads += &format!(
+                    "    var v{q} = vec4<u32>(0u);\n    if r0 + {}u < p.r {{\n        \
+                     v{q} = src[u32(base + i32(r0 + {}u)) >> 2u];\n    }}\n",
+                    4 * q,
+                    4 * q
+                );
+                for t in 0..4 {
+                    let j = 4 * q + t;
+                    loads += &format!("    let x{j} = pick(r0 + {j}u < p.r, from_word(v{q}[{t}], r0 + {j}u));\n");
+                }
+            }
+            let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
+            format!("fn leaf16(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
+        }
+        LeafMode::VecInner => {
+            let mut loads = String::new();
+            for j in 0..n {
+                loads += &format!(
+                    "    var v{j} = vec4<u32>(0u);\n    if r0 + {j}u < p.r {{\n        \
+                     v{j} = src[u32(base + i32(r0 + {j}u) * p.sr) >> 2u];\n    }}\n"
+                );
+            }
+            let mut body = String::new();
+            let mut roots = Vec::new();
+            for t in 0..4 {
+                let names: Vec<String> = (0..n)
+                    .map(|j| {
+                        body +=
+                            &format!("    let x{t}_{j} = pick(r0 + {j}u < p.r, from_word(v{j}[{t}], r0 + {j}u));\n");
+                        format!("x{t}_{j}")
+                    })
+                    .collect();
+                let (code, root) = tree(names, &format!("y{t}_"));
+                body += &code;
+                roots.push(root);
+            }
+            format!(
+                "fn leaf16x4(base: i32, r0: u32) -> array<Acc, 4> {{\n{loads}{body}    return array<Acc, 4>({});\n}}\n",
+                roots.join(", ")
+            )
+        }
+    }
+}
+
+/// `fn leaf(base, r0) -> Acc` (or `leaf4`): `sub` consecutive sub-leaves of 16, combined pairwise. (An unmasked
+/// copy for leaves wholly inside R measured no faster on lavapipe and doubled compile times.)
+fn leaf_group_fn(mode: LeafMode, sub: u32) -> String {
+    let four = mode == LeafMode::VecInner;
+    let (name, ty, call) = if four { ("leaf4", "array<Acc, 4>", "leaf16x4") } else { ("leaf", "Acc", "leaf16") };
+    let mut code = String::new();
+    for j in 0..sub {
+        code += &format!("    let s{j} = {call}(base, r0 + {}u);\n", LEAF * j);
+    }
+    if !four {
+        let (tree_code, root) = tree((0..sub).map(|j| format!("s{j}")).collect(), "g");
+        return format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}{tree_code}    return {root};\n}}\n");
+    }
+    let mut roots = Vec::new();
+    for t in 0..4 {
+        let (tree_code, root) = tree((0..sub).map(|j| format!("s{j}[{t}]")).collect(), &format!("g{t}_"));
+        code += &tree_code;
+        roots.push(root);
+    }
+    format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}    return {ty}({});\n}}\n", roots.join(", "))
+}
