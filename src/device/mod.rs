@@ -292,6 +292,10 @@ impl Device {
         &self.inner.stream
     }
 
+    pub(crate) fn poller(&self) -> &Poller {
+        &self.inner.poller
+    }
+
     pub(crate) fn map_gate(&self) -> &MapGate {
         &self.inner.map_gate
     }
