@@ -8,7 +8,7 @@ use crate::{Array, DType, Device, DeviceTensor, Element, Error, IntoShape, Layou
 
 impl Device {
     /// Copies `array` into a new tensor on this device. The tensor shares nothing with `array`: changing the array
-    /// afterwards never changes the tensor. Uses the device's [`TransferPath`] and pooled buffers.
+    /// afterwards never changes the tensor. Uses the device's [`TransferPath`](crate::TransferPath) and pooled buffers.
     ///
     /// ```
     /// use wgpu_tensor::{Array, Device};

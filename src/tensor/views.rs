@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use ndarray::SliceInfoElem;
 
+#[cfg(doc)]
+use crate::Error;
 use crate::{DeviceTensor, IntoShape, Result};
 
 impl DeviceTensor {
