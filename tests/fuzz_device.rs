@@ -371,6 +371,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// `upload_ndarray` of ndarray views with odd layouts (permuted, stepped, reversed, broadcast, empty) uploads
+    /// exactly the elements in logical order, on every transfer path's device.
+    #[test]
+    fn upload_ndarray_of_odd_views(
+        dims in prop::collection::vec(0usize..6, 1..4),
+        steps in prop::collection::vec(prop_oneof![-3isize..0, 1isize..4], 3),
+        reverse_axes in any::<bool>(),
+        broadcast in prop_oneof![Just(0usize), 1usize..4, Just(1 << 12)],
+    ) {
+        let n: usize = dims.iter().product();
+        let base = ArrayD::from_shape_vec(IxDyn(&dims), (0..n as u32).map(|i| i.wrapping_mul(0x9e37_79b9)).collect()).unwrap();
+        let mut view = base.view();
+        for (d, &step) in steps.iter().enumerate().take(dims.len()) {
+            view.slice_axis_inplace(Axis(d), Slice::new(0, None, step));
+        }
+        if reverse_axes {
+            view = view.reversed_axes();
+        }
+        let mut big = view.shape().to_vec();
+        big.insert(0, broadcast);
+        let wide = view.broadcast(IxDyn(&big)).unwrap();
+        for v in [view.clone(), wide] {
+            let expected = Array::try_from(&v).unwrap();
+            let t = device().upload_ndarray(&v).unwrap();
+            prop_assert_eq!(t.shape(), v.shape());
+            prop_assert!(t.download().unwrap().as_bytes() == expected.as_bytes(), "{:?} {:?}", v.shape(), v.strides());
+        }
+    }
+}
+
 /// Found by the soak: `index_select` whose result is empty (another dim is 0) accepted out-of-range indices; numpy
 /// and PyTorch refuse them whatever the other dims.
 #[test]
