@@ -46,7 +46,7 @@ fn within<T: Send + 'static>(what: &str, limit: Duration, f: impl FnOnce() -> T 
 }
 
 /// What one worker saw: operations that succeeded (checked) and errors, which must all be `DeviceLost`.
-fn worker(device: &Device, k: usize) -> (u64, u64) {
+fn worker(name: &str, device: &Device, k: usize) -> (u64, u64) {
     let host = Array::from_vec((0..50_000u32).map(|i| i.wrapping_mul(2_654_435_761)).collect(), [50_000]).unwrap();
     let small = Array::from_vec((0..100i32).collect(), [100]).unwrap();
     let (mut ok, mut lost) = (0, 0);
@@ -87,7 +87,7 @@ fn worker(device: &Device, k: usize) -> (u64, u64) {
                     break;
                 }
             }
-            Err(e) => panic!("worker {k}, op {}: expected DeviceLost or success, got {e:?}", (k + i) % 5),
+            Err(e) => panic!("[{name}] worker {k}, op {}: expected DeviceLost or success, got {e:?}", (k + i) % 5),
         }
     }
     (ok, lost)
@@ -106,7 +106,7 @@ fn device_destroyed_mid_flight() {
                     .map(|k| {
                         s.spawn({
                             let d = &d;
-                            move || worker(d, k)
+                            move || worker(name, d, k)
                         })
                     })
                     .collect();

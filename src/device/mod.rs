@@ -24,6 +24,9 @@ pub(crate) use stream::DISPATCHES_PER_BATCH;
 pub(crate) use stream::{Recorder, Stream};
 pub(crate) use sync::{AsyncMutex, MapGate};
 
+/// How long [`Device::explain`] waits for wgpu's device-lost callback after a failed buffer access or submission.
+const LOST_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// How [`Device::with_options`] chooses and opens an adapter.
 ///
 /// Every field is public; start from `Default` and change what you need:
@@ -384,11 +387,14 @@ impl Device {
 
     /// A failure of a wgpu call, or [`Error::DeviceLost`] when the device turns out to be lost: wgpu reports a
     /// destroyed device once its queue drains, so wait for that once before blaming the call (error path only).
+    /// The poll that drains the queue may be another thread's, which takes wgpu's device-lost callback and runs
+    /// it a moment later: so wait up to [`LOST_GRACE`] for the callback too (only a failure that is not a loss —
+    /// a bug — pays that wait).
     pub(crate) fn explain(&self, e: Error) -> Error {
         match e {
             Error::Gpu(_) | Error::BufferMap(_) => {
                 let _ = self.inner.device.poll(wgpu::PollType::wait_indefinitely());
-                match self.inner.poller.lost() {
+                match self.inner.poller.wait_lost(LOST_GRACE) {
                     Some(reason) => Error::DeviceLost(reason),
                     None => e,
                 }

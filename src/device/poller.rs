@@ -67,6 +67,20 @@ impl Poller {
         lock(&self.shared.state).lost.clone()
     }
 
+    /// Why the device was lost, waiting at most `timeout` for wgpu's device-lost callback (an error path helper:
+    /// the thread whose poll took the callback from wgpu may not have run it yet).
+    pub(crate) fn wait_lost(&self, timeout: Duration) -> Option<String> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut s = lock(&self.shared.state);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if s.lost.is_some() || left.is_zero() || s.shutdown {
+                return s.lost.clone();
+            }
+            s = self.shared.wake.wait_timeout(s, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
     /// Unmaps `buffer` with `unmap` so that it is really unmapped afterwards, also when a map of it is being
     /// completed on another thread right now.
     ///
