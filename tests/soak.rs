@@ -185,3 +185,33 @@ fn soak_gl() {
         duration(1),
     );
 }
+
+/// Found by looping the reliability tests: a download could map a tensor's buffer between the stream's "nothing is
+/// mapped" check and its `queue.submit` of a batch that reads that tensor ("still mapped", about 1 run in 10 of
+/// 4 threads × 40 rounds). Here 8 threads × 150 rounds download and compute on one shared tensor.
+#[test]
+fn downloads_and_kernels_of_one_shared_tensor() {
+    let _serial = serial();
+    let device = Device::new().unwrap();
+    let host = wgpu_tensor::Array::from_vec((0..1 << 14).collect::<Vec<i32>>(), [1 << 14]).unwrap();
+    let t = device.upload(&host).unwrap();
+    std::thread::scope(|s| {
+        for k in 0..8 {
+            let (t, host) = (&t, &host);
+            s.spawn(move || {
+                for i in 0..150 {
+                    if (k + i) % 2 == 0 {
+                        assert!(t.download().unwrap().as_bytes() == host.as_bytes(), "thread {k} round {i}");
+                    } else {
+                        let f = t.cast(wgpu_tensor::DType::F32).unwrap().narrow(0, 5 + i, 1).unwrap();
+                        assert_eq!(
+                            f.download().unwrap().to_vec::<f32>().unwrap(),
+                            [(5 + i) as f32],
+                            "thread {k} round {i}"
+                        );
+                    }
+                }
+            });
+        }
+    });
+}
