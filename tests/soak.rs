@@ -2,15 +2,16 @@
 //! async, strided and broadcast ndarray views), downloads (sync, async, cancelled futures), casts (every pair,
 //! both policies, `cast_checked`), views + `contiguous`, `cat`/`stack`/`index_select`, elementwise ops, `zeros`/
 //! `full`, and clones handed to other threads to check and drop. Every result is checked bit for bit against a host
-//! computation. A timed phase (which meets and compiles the kernels) is followed by an exact replay of its
+//! computation (exp, which is ≤ 2 ULP rather than correctly rounded, against the device's own single-threaded
+//! result, itself checked within 2 ULP of the host's). A timed phase (which meets and compiles the kernels) is followed by an exact replay of its
 //! operations; after each (all tensors dropped, device synchronized) the test checks that RSS grew by less than
 //! [`RSS_BOUND`] during the replay, that the pool holds at most its cap, and that no buffer leaked (every buffer the
 //! pool allocated is either idle in the pool or was released).
 //!
 //! One test per device: the default one, `native_extensions: false` (the portable staging path), the staging path
 //! with a 256 KiB pool and 4 KiB chunks, and GL (export `XDG_RUNTIME_DIR` first). `WGPU_TENSOR_SOAK_SECS` (default
-//! 20) is shared out: 2/5 to the default device, 1/5 to each other; each spends at most half of its share on the
-//! timed phase and at most as long again on the replay. The figures are printed (run with `--nocapture`).
+//! 20) is shared out: 2/5 to the default device, 1/5 to each other; each spends half of its share on the timed
+//! phase and about as long again on the replay. The figures are printed (run with `--nocapture`).
 
 #[path = "soak/ops.rs"]
 mod ops;
