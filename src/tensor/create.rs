@@ -105,7 +105,10 @@ pub(crate) async fn upload_source(
         return Err(Error::ByteLength { dtype, len: shape.len(), expected: byte_len, actual: source.byte_len() });
     }
     let label = format!("upload of a {shape} {dtype} tensor");
-    let (storage, trace) = transfer::upload_source(device, source, &label, traced).await?;
+    // A buffer access that fails because the device was destroyed meanwhile ("buffer has been destroyed") is
+    // reported as the loss it is.
+    let (storage, trace) =
+        transfer::upload_source(device, source, &label, traced).await.map_err(|e| device.explain(e))?;
     Ok((DeviceTensor::from_storage(Arc::new(storage), Layout::contiguous(shape), dtype), trace))
 }
 

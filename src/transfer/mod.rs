@@ -52,17 +52,13 @@ pub(crate) async fn upload_source(
     label: &str,
     traced: bool,
 ) -> Result<(Storage, TransferTrace)> {
-    let result = if source.byte_len() <= SMALL_UPLOAD {
-        small_upload(device, label, source, traced)
-    } else {
-        match device.transfer_path() {
-            TransferPath::MappedStorage => mapped::upload(device, label, source).await,
-            _ => staging::upload(device, label, source, traced).await,
-        }
-    };
-    // A buffer access that fails because the device was destroyed meanwhile ("buffer has been destroyed") is
-    // reported as the loss it is.
-    result.map_err(|e| device.explain(e))
+    if source.byte_len() <= SMALL_UPLOAD {
+        return small_upload(device, label, source, traced);
+    }
+    match device.transfer_path() {
+        TransferPath::MappedStorage => mapped::upload(device, label, source).await,
+        _ => staging::upload(device, label, source, traced).await,
+    }
 }
 
 /// A small upload recorded on the stream: the bytes go into the batch's arena and a copy into the tensor's buffer
