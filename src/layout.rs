@@ -63,9 +63,10 @@ impl Layout {
             let reason = format!("{} strides for {} dims", layout.strides.len(), layout.shape.ndim());
             return Err(invalid("Layout::new", reason));
         }
-        match layout.span() {
+        // The exact span (not clamped to isize): an offset near usize::MAX must not pass as isize::MAX.
+        match layout.wide_span() {
             None => Ok(layout),
-            Some((lo, hi)) if lo >= 0 && (hi as u128) < storage_len as u128 => Ok(layout),
+            Some((lo, hi)) if lo >= 0 && hi <= isize::MAX as i128 && (hi as u128) < storage_len as u128 => Ok(layout),
             Some((lo, hi)) => Err(invalid(
                 "Layout::new",
                 format!("elements span storage elements {lo}..={hi}, outside 0..{storage_len}"),
@@ -128,6 +129,12 @@ impl Layout {
 
     /// The lowest and highest storage element any element of the layout touches (`None` when empty).
     pub fn span(&self) -> Option<(isize, isize)> {
+        let (lo, hi) = self.wide_span()?;
+        Some((lo.clamp(isize::MIN as i128, isize::MAX as i128) as isize, hi.min(isize::MAX as i128) as isize))
+    }
+
+    /// [`span`](Self::span) without clamping.
+    fn wide_span(&self) -> Option<(i128, i128)> {
         if self.is_empty() {
             return None;
         }
@@ -140,7 +147,7 @@ impl Layout {
                 hi += reach;
             }
         }
-        Some((lo.clamp(isize::MIN as i128, isize::MAX as i128) as isize, hi.min(isize::MAX as i128) as isize))
+        Some((lo, hi))
     }
 
     /// The storage element of multi-index `index` (one entry per dim, each below its dim; not checked).

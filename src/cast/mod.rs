@@ -33,7 +33,7 @@
 //! # Lossy elements
 //!
 //! [`cast_checked`](crate::DeviceTensor::cast_checked) counts, on the device, the elements whose *value* the cast
-//! changes, and fails with [`Error::LossyCast`] when there is at least one. An element is
+//! changes, and fails with [`Error::LossyCast`](crate::Error::LossyCast) when there is at least one. An element is
 //! lossy when the exact value of the result differs from the exact value of the source, where:
 //! - rounding that is inexact, and overflow to ±inf, are lossy; ±inf → ±inf is not;
 //! - NaN → any float is *not* lossy (a NaN stays a NaN; its payload may be shortened); NaN → integer or bool is;

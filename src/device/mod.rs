@@ -24,6 +24,9 @@ pub(crate) use stream::DISPATCHES_PER_BATCH;
 pub(crate) use stream::{Recorder, Stream};
 pub(crate) use sync::{AsyncMutex, MapGate};
 
+/// How long [`Device::explain`] waits for wgpu's device-lost callback after a failed buffer access or submission.
+const LOST_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// How [`Device::with_options`] chooses and opens an adapter.
 ///
 /// Every field is public; start from `Default` and change what you need:
@@ -51,11 +54,14 @@ pub struct DeviceOptions {
     pub native_extensions: bool,
     /// How uploads and downloads move bytes (see [`TransferPath`]); `Auto` picks the fastest the adapter offers.
     pub transfer_path: TransferPath,
-    /// The most bytes of idle buffers the device keeps pooled for reuse (default 1 GiB); the pool releases its
-    /// largest idle buffers when over. `0` disables pooling.
+    /// The most bytes of idle buffers the device keeps pooled for reuse (default 1 GiB); over it, the pool releases
+    /// its least recently returned idle buffers, and a buffer larger than the cap is released at once. `0`
+    /// disables pooling. Buffers of live tensors and of transfers in flight are not counted (see
+    /// [`Device`]'s resource bounds).
     pub pool_cap_bytes: u64,
-    /// The size of one staging chunk on the [`TransferPath::Staging`] path (default 8 MiB, rounded up to 4 bytes):
-    /// the CPU fills chunk k+1 while the GPU copies chunk k.
+    /// The size of one staging chunk on the [`TransferPath::Staging`] path (default 8 MiB, rounded up to 4 bytes;
+    /// at least 1 and at most the device's `max_buffer_size`, else [`Error::InvalidOption`]): the CPU fills chunk
+    /// k+1 while the GPU copies chunk k. A transfer in flight holds two chunks of `min(chunk, its size)`.
     pub staging_chunk_bytes: u64,
 }
 
@@ -110,6 +116,27 @@ pub(crate) struct DeviceInner {
 ///
 /// Cheap to clone (an `Arc` inside), `Send + Sync`: share one `Device` between threads. Pipelines are compiled once
 /// per device and cached.
+///
+/// # Resource bounds
+///
+/// Device buffers come from the device's pool, rounded up to a size class (≥ 256 B, at most 12.5 % + 256 B over).
+/// - **Pool**: idle buffers by (usage, size class), at most [`DeviceOptions::pool_cap_bytes`]; [`trim_pool`]
+///   releases them; an out-of-memory allocation clears the pool and retries once. [`pool_stats`] shows it.
+/// - **Tensor**: one storage buffer shared by all its clones and views, back to the pool when the last drops.
+/// - **Pending upload**: the tensor's buffer, plus two staging chunks of `min(staging_chunk_bytes, size)` on the
+///   staging path (nothing more on the mapped-storage path or for uploads ≤ 4 KiB, which go through the batch
+///   arena). **Pending download**: the result `Array`, plus two readback chunks on the staging path. A dropped
+///   future unmaps and returns what it held.
+/// - **Mapped tensor** (mapped-storage path): mapped for one memcpy; no extra memory, but the stream submits
+///   nothing meanwhile and downloads of one tensor take turns.
+/// - **Batch**: the recorded commands (keeping the buffers they use alive until the GPU is done) and an arena of
+///   at most 1 MiB for parameters and small uploads; submitted every 128 dispatches, when the arena is full, and
+///   when the host needs results.
+/// - **Per device**: one compiled pipeline per kernel variant used (never evicted), one poller thread, at most 64
+///   uncaptured error messages.
+///
+/// [`trim_pool`]: Device::trim_pool
+/// [`pool_stats`]: Device::pool_stats
 ///
 /// ```
 /// use wgpu_tensor::{Array, Device};
@@ -292,6 +319,10 @@ impl Device {
         &self.inner.stream
     }
 
+    pub(crate) fn poller(&self) -> &Poller {
+        &self.inner.poller
+    }
+
     pub(crate) fn map_gate(&self) -> &MapGate {
         &self.inner.map_gate
     }
@@ -356,11 +387,14 @@ impl Device {
 
     /// A failure of a wgpu call, or [`Error::DeviceLost`] when the device turns out to be lost: wgpu reports a
     /// destroyed device once its queue drains, so wait for that once before blaming the call (error path only).
+    /// The poll that drains the queue may be another thread's, which takes wgpu's device-lost callback and runs
+    /// it a moment later: so wait up to [`LOST_GRACE`] for the callback too (only a failure that is not a loss —
+    /// a bug — pays that wait).
     pub(crate) fn explain(&self, e: Error) -> Error {
         match e {
             Error::Gpu(_) | Error::BufferMap(_) => {
                 let _ = self.inner.device.poll(wgpu::PollType::wait_indefinitely());
-                match self.inner.poller.lost() {
+                match self.inner.poller.wait_lost(LOST_GRACE) {
                     Some(reason) => Error::DeviceLost(reason),
                     None => e,
                 }

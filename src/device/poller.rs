@@ -33,6 +33,8 @@ struct State {
     shutdown: bool,
     lost: Option<String>,
     slots: Vec<Weak<Slot>>,
+    /// The buffers whose map is not resolved yet (the callback removes its entry), for [`Poller::unmap_settled`].
+    unresolved: Vec<(wgpu::Buffer, Weak<Slot>)>,
 }
 
 /// The handle a device keeps; dropping it stops the thread and joins it (so no thread is inside the driver when
@@ -65,6 +67,39 @@ impl Poller {
         lock(&self.shared.state).lost.clone()
     }
 
+    /// Why the device was lost, waiting at most `timeout` for wgpu's device-lost callback (an error path helper:
+    /// the thread whose poll took the callback from wgpu may not have run it yet).
+    pub(crate) fn wait_lost(&self, timeout: Duration) -> Option<String> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut s = lock(&self.shared.state);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if s.lost.is_some() || left.is_zero() || s.shutdown {
+                return s.lost.clone();
+            }
+            s = self.shared.wake.wait_timeout(s, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
+    /// Unmaps `buffer` with `unmap` so that it is really unmapped afterwards, also when a map of it is being
+    /// completed on another thread right now.
+    ///
+    /// wgpu-core completes a map in steps (`Buffer::map`: the state goes Waiting → Idle, the memory is mapped, then
+    /// Active, then the callback runs). An `unmap` in between finds the buffer idle ("not mapped") and does nothing;
+    /// the map then completes and the buffer stays mapped — a cancelled transfer would put a mapped buffer back in
+    /// the pool or leave a tensor's storage mapped, and the next submission that uses it fails with "still mapped".
+    /// So when a map of `buffer` was unresolved before `unmap`, wait for its callback (an unmap of a waiting map
+    /// resolves it at once, with an abort; otherwise the map is being completed: a short wait) and unmap again.
+    pub(crate) fn unmap_settled(&self, buffer: &wgpu::Buffer, unmap: impl Fn()) {
+        let slot = lock(&self.shared.state).unresolved.iter().find(|(b, _)| b == buffer).and_then(|(_, w)| w.upgrade());
+        unmap();
+        if let Some(slot) = slot {
+            // Resolved during our unmap or still being completed: either way it may be mapped now.
+            slot.wait_resolved(Duration::from_secs(10));
+            unmap();
+        }
+    }
+
     /// A function for wgpu's device-lost callback: records the loss and fails every pending map.
     pub(crate) fn lost_notifier(&self) -> impl Fn(String) + Send + Sync + 'static {
         let shared = self.shared.clone();
@@ -92,6 +127,7 @@ fn fail_all(shared: &Shared, reason: String) {
         let mut s = lock(&shared.state);
         s.lost.get_or_insert(reason);
         s.pending = 0;
+        s.unresolved.clear();
         std::mem::take(&mut s.slots)
     };
     for slot in slots.iter().filter_map(Weak::upgrade) {
@@ -116,6 +152,7 @@ fn run(device: &wgpu::Device, shared: &Shared) {
             Ok(_) => {
                 let mut s = lock(&shared.state);
                 s.slots.retain(|w| w.strong_count() > 0);
+                s.unresolved.retain(|(_, w)| w.strong_count() > 0);
                 if s.pending > 0 && s.pending == before && !s.shutdown {
                     // Nothing completed although the queue is idle: a map requested during the poll. Look again
                     // shortly instead of spinning.
@@ -138,16 +175,34 @@ type SlotState = (Option<std::result::Result<(), MapError>>, Option<Waker>);
 #[derive(Default)]
 struct Slot {
     state: Mutex<SlotState>,
+    resolved: Condvar,
+    /// Set once the map's result is known (also after the future took it).
+    done: std::sync::atomic::AtomicBool,
 }
 
 impl Slot {
     fn complete(&self, r: std::result::Result<(), MapError>) {
         let mut s = lock(&self.state);
-        if s.0.is_none() {
+        if s.0.is_none() && !self.done.load(std::sync::atomic::Ordering::Acquire) {
             s.0 = Some(r);
         }
+        self.done.store(true, std::sync::atomic::Ordering::Release);
+        self.resolved.notify_all();
         if let Some(w) = s.1.take() {
             w.wake();
+        }
+    }
+
+    /// Waits (at most `timeout`, a guard against a hang) until the map's result is known.
+    fn wait_resolved(&self, timeout: Duration) {
+        let mut s = lock(&self.state);
+        let deadline = std::time::Instant::now() + timeout;
+        while !self.done.load(std::sync::atomic::Ordering::Acquire) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            s = self.resolved.wait_timeout(s, left).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 }
@@ -155,7 +210,7 @@ impl Slot {
 /// Resolves when the whole of `buffer` is mapped for `mode`; the device's poller completes it.
 ///
 /// Dropping the future before it resolves leaves the map pending; the caller that owns the buffer unmaps it
-/// (which cancels a pending map), as the transfer guards do.
+/// (which cancels a pending map) through [`Poller::unmap_settled`], as the transfer guards do.
 pub(crate) struct MapFuture {
     slot: Arc<Slot>,
     poller: Arc<Shared>,
@@ -180,12 +235,17 @@ pub(crate) fn map_buffer(
         }
         s.pending += 1;
         s.slots.push(Arc::downgrade(&slot));
+        s.unresolved.push((buffer.clone(), Arc::downgrade(&slot)));
     }
     let (callback_slot, callback_shared) = (slot.clone(), shared.clone());
     buffer.map_async(mode, .., move |result| {
+        {
+            let mut s = lock(&callback_shared.state);
+            s.pending = s.pending.saturating_sub(1);
+            let me = Arc::downgrade(&callback_slot);
+            s.unresolved.retain(|(_, w)| !w.ptr_eq(&me));
+        }
         callback_slot.complete(result.map_err(MapError::Map));
-        let mut s = lock(&callback_shared.state);
-        s.pending = s.pending.saturating_sub(1);
     });
     let _ = device.poll(wgpu::PollType::Poll);
     if lock(&slot.state).0.is_none() {

@@ -11,8 +11,9 @@
 //!
 //! Lifecycle of a batch:
 //! 1. The first [`Device::record`] opens an encoder; ops record passes, copies, parameters and small uploads.
-//! 2. [`Device::flush`] (or the batch limit) waits until no tensor buffer is mapped by the host, writes the arena,
-//!    finishes the encoder and submits it, all inside an error scope that names the batch's ops.
+//! 2. [`Device::flush`] (or the batch limit) waits until no tensor buffer is mapped by the host (and keeps new
+//!    mappings from starting), writes the arena, finishes the encoder and submits it, all inside an error scope
+//!    that names the batch's ops.
 //! 3. The arena returns to the pool; the next op opens a new batch.
 
 use crate::kernels::Pipeline;
@@ -150,7 +151,8 @@ fn flush_locked(device: &Device, state: &mut StreamState) -> Result<()> {
     let Some(encoder) = state.encoder.take() else {
         return Ok(());
     };
-    device.map_gate().wait_idle();
+    // No tensor buffer is mapped from here until the submission is done (see `MapGate`).
+    let submitting = device.map_gate().submitting();
     let ops = std::mem::take(&mut state.ops);
     let arena = state.arena_buffer.take();
     let result = crate::device::scope::scoped(device.wgpu_device(), "submit", 0, || {
@@ -161,6 +163,7 @@ fn flush_locked(device: &Device, state: &mut StreamState) -> Result<()> {
         }
         device.wgpu_queue().submit(Some(encoder.finish()));
     });
+    drop(submitting);
     state.arena.clear();
     state.dispatches = 0;
     state.submissions += 1;

@@ -106,26 +106,36 @@ impl Drop for AsyncMutexLock<'_> {
 }
 
 /// Counts host mappings of tensor storage buffers in progress; the stream waits for zero before it submits, since
-/// a submission that uses a mapped buffer is a validation error.
+/// a submission that uses a mapped buffer is a validation error. A submission in progress also holds the gate shut,
+/// so no mapping can start between the stream's check and its `queue.submit` (that window let a download map a
+/// buffer that the batch being submitted reads: "still mapped").
 #[derive(Default)]
 pub(crate) struct MapGate {
-    mapped: Mutex<usize>,
-    idle: Condvar,
+    /// (mappings in progress, a submission in progress)
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
 }
 
 impl MapGate {
-    /// Marks a mapping in progress until the returned guard drops.
+    /// Marks a mapping in progress until the returned guard drops; waits while a submission is in progress.
     pub(crate) fn enter(&self) -> MapGateGuard<'_> {
-        *lock(&self.mapped) += 1;
+        let mut s = lock(&self.state);
+        while s.1 {
+            s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        s.0 += 1;
         MapGateGuard(self)
     }
 
-    /// Blocks until no mapping is in progress (a mapping lasts one memcpy once its map completed).
-    pub(crate) fn wait_idle(&self) {
-        let mut n = lock(&self.mapped);
-        while *n > 0 {
-            n = self.idle.wait(n).unwrap_or_else(|p| p.into_inner());
+    /// Waits until no mapping is in progress (a mapping lasts one memcpy once its map completed), then keeps new
+    /// ones from starting until the returned guard drops: hold it across the submission.
+    pub(crate) fn submitting(&self) -> SubmitGuard<'_> {
+        let mut s = lock(&self.state);
+        while s.0 > 0 || s.1 {
+            s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner());
         }
+        s.1 = true;
+        SubmitGuard(self)
     }
 }
 
@@ -134,11 +144,21 @@ pub(crate) struct MapGateGuard<'a>(&'a MapGate);
 
 impl Drop for MapGateGuard<'_> {
     fn drop(&mut self) {
-        let mut n = lock(&self.0.mapped);
-        *n -= 1;
-        if *n == 0 {
-            self.0.idle.notify_all();
+        let mut s = lock(&self.0.state);
+        s.0 -= 1;
+        if s.0 == 0 {
+            self.0.changed.notify_all();
         }
+    }
+}
+
+/// A submission in progress; see [`MapGate::submitting`].
+pub(crate) struct SubmitGuard<'a>(&'a MapGate);
+
+impl Drop for SubmitGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.state).1 = false;
+        self.0.changed.notify_all();
     }
 }
 

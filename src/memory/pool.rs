@@ -178,11 +178,14 @@ impl Device {
     }
 
     /// Unmaps a host-mappable buffer if it is mapped or has a map pending (which cancels it); a no-op otherwise.
+    /// Also when the poller is completing a map of it right now (see `Poller::unmap_settled`).
     /// wgpu 30 exposes no map state, so the "not mapped" error of an idle buffer is caught in a scope and dropped.
     pub(crate) fn unmap_quietly(&self, buffer: &wgpu::Buffer) {
         let mappable = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::MAP_WRITE;
         if buffer.usage().intersects(mappable) {
-            let _not_mapped = crate::device::scoped(self.wgpu_device(), "unmap", 0, || buffer.unmap());
+            self.poller().unmap_settled(buffer, || {
+                let _not_mapped = crate::device::scoped(self.wgpu_device(), "unmap", 0, || buffer.unmap());
+            });
         }
     }
 

@@ -8,7 +8,7 @@ use crate::{Array, DType, Device, DeviceTensor, Element, Error, IntoShape, Layou
 
 impl Device {
     /// Copies `array` into a new tensor on this device. The tensor shares nothing with `array`: changing the array
-    /// afterwards never changes the tensor. Uses the device's [`TransferPath`] and pooled buffers.
+    /// afterwards never changes the tensor. Uses the device's [`TransferPath`](crate::TransferPath) and pooled buffers.
     ///
     /// ```
     /// use wgpu_tensor::{Array, Device};
@@ -105,7 +105,10 @@ pub(crate) async fn upload_source(
         return Err(Error::ByteLength { dtype, len: shape.len(), expected: byte_len, actual: source.byte_len() });
     }
     let label = format!("upload of a {shape} {dtype} tensor");
-    let (storage, trace) = transfer::upload_source(device, source, &label, traced).await?;
+    // A buffer access that fails because the device was destroyed meanwhile ("buffer has been destroyed") is
+    // reported as the loss it is.
+    let (storage, trace) =
+        transfer::upload_source(device, source, &label, traced).await.map_err(|e| device.explain(e))?;
     Ok((DeviceTensor::from_storage(Arc::new(storage), Layout::contiguous(shape), dtype), trace))
 }
 

@@ -111,6 +111,15 @@ impl DeviceTensor {
         if len == 0 && n_ids > 0 {
             return Err(Error::IndexOutOfRange { op: OP, dim, len, count: n_ids as u64 });
         }
+        if out_len == 0 && n_ids > 0 {
+            // Nothing to gather (another dim is 0), but the indices must still be in range, as in numpy and
+            // PyTorch: the kernel checks only the indices it gathers with, so check these on the host.
+            let ids = indices.cast(DType::I64)?.download()?.to_vec::<i64>()?;
+            let bad = ids.iter().filter(|&&i| i < 0 || i as u64 >= len as u64).count() as u64;
+            if bad > 0 {
+                return Err(Error::IndexOutOfRange { op: OP, dim, len, count: bad });
+            }
+        }
         let ids = if out_len == 0 {
             None
         } else if indices.dtype() == DType::I64 {

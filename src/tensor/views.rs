@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use ndarray::SliceInfoElem;
 
+#[cfg(doc)]
+use crate::Error;
 use crate::{DeviceTensor, IntoShape, Result};
 
 impl DeviceTensor {
@@ -65,8 +67,12 @@ impl DeviceTensor {
     /// Broadcast to `shape` with numpy's rules (a view; broadcast dims get stride 0).
     ///
     /// # Errors
-    /// [`Error::Broadcast`] naming both shapes when they are incompatible.
+    /// [`Error::Broadcast`] naming both shapes when they are incompatible; [`Error::ShapeOverflow`] when the view
+    /// would hold more than `isize::MAX` bytes.
     pub fn broadcast_to(&self, shape: impl IntoShape) -> Result<DeviceTensor> {
+        let shape = shape.into_shape();
+        // Views of more than isize::MAX bytes cannot be downloaded or computed on, and `size_in_bytes` would wrap.
+        shape.checked_size(self.dtype)?;
         Ok(self.view(self.layout.broadcast_to(shape)?))
     }
 

@@ -92,11 +92,12 @@ fn small_upload(
 pub(crate) async fn download(storage: &Storage, start: u64, out: &mut [u8]) -> Result<TransferTrace> {
     let device = storage.device();
     device.flush()?;
-    if storage.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
+    let result = if storage.buffer().usage().contains(wgpu::BufferUsages::MAP_READ) {
         mapped::download(device, storage, start, out).await
     } else {
         staging::download(device, storage.buffer(), start, out).await
-    }
+    };
+    result.map_err(|e| device.explain(e))
 }
 
 impl Device {
@@ -111,7 +112,7 @@ impl Device {
         encoder.copy_buffer_to_buffer(buffer, offset, &readback.0, 0, size);
         self.submit_now("read counters", encoder)?;
         pollster::block_on(self.map_buffer(&readback.0, wgpu::MapMode::Read))?;
-        let bytes = readback.0.get_mapped_range(..size).map_err(map_err)?[..len as usize].to_vec();
+        let bytes = readback.0.get_mapped_range(..size).map_err(|e| self.explain(map_err(e)))?[..len as usize].to_vec();
         Ok(bytes)
     }
 }
