@@ -1,0 +1,518 @@
+//! Elementwise compute on the device against the host reference ([`wgpu_tensor::reference`]): bit for bit where the
+//! rule is exact (a NaN result matches any NaN), in ULPs for the transcendentals; on the default device, the portable
+//! path (`native_extensions: false`) and GL. Exhaustive over 8-bit pairs and 16-bit inputs, 10⁶ random and edge
+//! pairs for the wider dtypes, broadcasting, views of every kind as operands, a tensor past 128 MiB, error paths.
+//! `cargo test --release --test elementwise` (GL needs `XDG_RUNTIME_DIR`); the ignored test prints the ULP table.
+
+mod elementwise_common;
+mod float_common;
+mod wgsl_harness;
+
+use elementwise_common::*;
+use float_common::Rng;
+use half::f16;
+use ndarray::s;
+use wgpu_tensor::{Array, BinaryOp, DType, Device, Error, UnaryOp, reference};
+
+/// The host reference itself, on hand-written cases of the documented rules (independent of the device).
+#[test]
+fn reference_follows_the_documented_rules() -> wgpu_tensor::Result<()> {
+    use BinaryOp::*;
+    let bin = |op, a: Array, b: Array| reference::binary(op, &a, &b);
+    let i8s = |v: &[i8]| Array::from(v.to_vec());
+    let r = |op| bin(op, i8s(&[i8::MIN, 7, -7, 7, 1, 1, -128, 100]), i8s(&[-1, 0, 2, -2, 9, -1, 9, 100]));
+    assert_eq!(r(Div)?.to_vec::<i8>()?, [i8::MIN, 0, -3, -3, 0, -1, -14, 1]);
+    assert_eq!(r(Rem)?.to_vec::<i8>()?, [0, 0, -1, 1, 1, 0, -2, 0]);
+    assert_eq!(r(Shl)?.to_vec::<i8>()?, [0, 7, -28, -64, 2, -128, 0, 0x40]);
+    assert_eq!(r(Shr)?.to_vec::<i8>()?, [-1, 7, -2, 0, 0, 0, -64, 6]);
+    assert_eq!(r(Add)?.to_vec::<i8>()?, [127, 7, -5, 5, 10, 0, -119, -56]);
+    let u = bin(Shr, Array::from(vec![128u8, 255]), Array::from(vec![9u8, 15]))?;
+    assert_eq!(u.to_vec::<u8>()?, [64, 1]);
+    let un = |op, a: Array| reference::unary(op, &a);
+    assert_eq!(un(UnaryOp::Abs, i8s(&[i8::MIN, -3]))?.to_vec::<i8>()?, [i8::MIN, 3]);
+    assert_eq!(un(UnaryOp::Neg, Array::from(vec![1u8, 0]))?.to_vec::<u8>()?, [255, 0]);
+    assert_eq!(un(UnaryOp::Sign, Array::from(vec![5u64, 0]))?.to_vec::<u64>()?, [1, 0]);
+    assert_eq!(un(UnaryOp::Relu, i8s(&[-5, 5]))?.to_vec::<i8>()?, [0, 5]);
+    assert_eq!(un(UnaryOp::IsNan, i8s(&[0]))?.to_vec::<bool>()?, [false]);
+
+    let f = |v: &[f32]| Array::from(v.to_vec());
+    let nan = f32::NAN;
+    let (a, b) = (f(&[-0.0, 0.0, nan, 1.0, 5.5, -5.5, 1.0]), f(&[0.0, -0.0, 1.0, nan, 2.0, 2.0, 2.0]));
+    let min = reference::binary(Minimum, &a, &b)?.to_vec::<f32>()?;
+    let max = reference::binary(Maximum, &a, &b)?.to_vec::<f32>()?;
+    assert!(min[0].is_sign_negative() && min[1].is_sign_negative() && min[2].is_nan() && min[3].is_nan());
+    assert!(max[0].is_sign_positive() && max[1].is_sign_positive() && max[2].is_nan() && max[3].is_nan());
+    assert_eq!(reference::binary(Rem, &a, &b)?.to_vec::<f32>()?[4..6], [1.5, -1.5]);
+    let cmp = |op| reference::binary(op, &f(&[nan, -0.0, 1.0]), &f(&[nan, 0.0, 2.0])).and_then(|x| x.to_vec::<bool>());
+    assert_eq!(cmp(Eq)?, [false, true, false]);
+    assert_eq!(cmp(Ne)?, [true, false, true]);
+    assert_eq!(cmp(Le)?, [false, true, true]);
+    assert_eq!(cmp(Gt)?, [false, false, false]);
+    let x = f(&[0.5, 1.5, 2.5, -2.5, -0.0, nan, -3.0, 3.0]);
+    assert_eq!(un(UnaryOp::Round, x.clone())?.to_vec::<f32>()?[..4], [0.0, 2.0, 2.0, -2.0]);
+    let sign = un(UnaryOp::Sign, x.clone())?.to_vec::<f32>()?;
+    assert!(sign[4].is_sign_negative() && sign[4] == 0.0 && sign[5].is_nan() && sign[6] == -1.0 && sign[7] == 1.0);
+    let relu = un(UnaryOp::Relu, x)?.to_vec::<f32>()?;
+    assert!(relu[4].to_bits() == 0 && relu[5].is_nan() && relu[6].to_bits() == 0 && relu[7] == 3.0);
+
+    // f16: computed in f32, rounded once (1 + 2^-11 is a tie: to even, 1; (1 + 2^-10) + 2^-11 rounds up).
+    let h = |v: &[f32]| Array::from(v.iter().map(|&x| f16::from_f32(x)).collect::<Vec<_>>());
+    let one_ulp = 1.0 + 2f32.powi(-10);
+    let sum = reference::binary(Add, &h(&[1.0, one_ulp]), &h(&[2f32.powi(-11), 2f32.powi(-11)]))?;
+    assert_eq!(sum.to_vec::<f16>()?, [f16::ONE, f16::from_f32(1.0 + 2f32.powi(-9))]);
+    // Transcendentals of halves round the f64 value once (f16 of the f64 exp, not f16 of an f32).
+    let e = reference::unary(UnaryOp::Exp, &h(&[1.0]))?.to_vec::<f16>()?;
+    assert_eq!(e, [f16::from_f64(std::f64::consts::E)]);
+    let bools = |v: &[bool]| Array::from(v.to_vec());
+    let (p, q) = (bools(&[false, false, true, true]), bools(&[false, true, false, true]));
+    assert_eq!(reference::binary(BitXor, &p, &q)?.to_vec::<bool>()?, [false, true, true, false]);
+    assert_eq!(reference::binary(Lt, &p, &q)?.to_vec::<bool>()?, [false, true, false, false]);
+    assert_eq!(reference::unary(UnaryOp::Not, &p)?.to_vec::<bool>()?, [true, true, false, false]);
+
+    // Broadcasting: [4, 1, 3] with [5, 1] gives [4, 5, 3], out[i, j, k] = a[i, 0, k] + b[j, 0].
+    let a = Array::from_vec((0..12).map(|v| v * 100).collect::<Vec<i32>>(), [4, 1, 3])?;
+    let b = Array::from_vec((0..5).collect::<Vec<i32>>(), [5, 1])?;
+    let c = reference::binary(Add, &a, &b)?;
+    assert_eq!(c.shape(), [4, 5, 3]);
+    let cv = c.to_vec::<i32>()?;
+    for (i, j, k) in (0..4).flat_map(|i| (0..5).flat_map(move |j| (0..3).map(move |k| (i, j, k)))) {
+        assert_eq!(cv[(i * 5 + j) * 3 + k], (i * 3 + k) as i32 * 100 + j as i32);
+    }
+    let w = reference::where_cond(&Array::from_vec(vec![true, false], [2, 1])?, &b.reshape([5])?, &Array::scalar(-1))?;
+    assert_eq!(w.to_vec::<i32>()?, [0, 1, 2, 3, 4, -1, -1, -1, -1, -1]);
+    assert!(matches!(reference::binary(Add, &a, &Array::from(vec![1i64])), Err(Error::OpDTypeMismatch { .. })));
+    assert!(matches!(reference::binary(Add, &a, &Array::from(vec![1i32, 2])), Err(Error::Broadcast { .. })));
+    assert!(matches!(reference::unary(UnaryOp::Exp, &Array::from(vec![1f64])), Err(Error::UnsupportedDType { .. })));
+    Ok(())
+}
+
+/// Every binary op of u8, i8 and Bool on every pair of inputs, and every unary op on every input.
+#[test]
+fn eight_bit_and_bool_ops_are_exact_on_every_input_pair() {
+    for (label, device) in devices() {
+        for dtype in [DType::U8, DType::I8, DType::Bool] {
+            let (a, b) = if dtype == DType::Bool {
+                (from_bits(dtype, &[4], &[0, 0, 1, 1]), from_bits(dtype, &[4], &[0, 1, 0, 1]))
+            } else {
+                all_8bit_pairs(dtype)
+            };
+            for op in binary_ops(dtype) {
+                let got = device_binary(device, op, &a, &b).unwrap_or_else(|e| panic!("{label} {dtype} {op}: {e}"));
+                let want = reference::binary(op, &a, &b).expect("reference");
+                assert_same(&format!("{label} {dtype} {op}"), &got, &want, &[&a, &b]);
+            }
+            let n = if dtype == DType::Bool { 2 } else { 256 };
+            let x = from_bits(dtype, &[n], &(0..n as u64).collect::<Vec<_>>());
+            for op in exact_unary_ops(dtype) {
+                let got = device_unary(device, op, &x).unwrap_or_else(|e| panic!("{label} {dtype} {op}: {e}"));
+                assert_same(&format!("{label} {dtype} {op}"), &got, &reference::unary(op, &x).expect("ref"), &[&x]);
+            }
+        }
+    }
+}
+
+/// Every exact unary op on every f16, bf16, u16 and i16 input.
+#[test]
+fn exact_unary_ops_are_exact_on_every_16bit_input() {
+    for (label, device) in devices() {
+        for dtype in [DType::F16, DType::BF16, DType::U16, DType::I16] {
+            let x = all_16bit(dtype);
+            for op in exact_unary_ops(dtype) {
+                let got = device_unary(device, op, &x).unwrap_or_else(|e| panic!("{label} {dtype} {op}: {e}"));
+                assert_same(&format!("{label} {dtype} {op}"), &got, &reference::unary(op, &x).expect("ref"), &[&x]);
+            }
+        }
+    }
+}
+
+/// The largest n, and a smaller one for the portable and GL devices (the same WGSL, other adapters).
+fn sizes(label: &str, n: usize) -> usize {
+    if label == "default" { n } else { n / 8 }
+}
+
+/// Every binary op and every exact unary op of the wider dtypes on 10⁶ random pairs plus all pairs of edge values.
+#[test]
+fn wide_dtype_ops_are_exact_on_a_million_random_and_edge_pairs() {
+    let dtypes = [
+        DType::U16,
+        DType::I16,
+        DType::U32,
+        DType::I32,
+        DType::U64,
+        DType::I64,
+        DType::F16,
+        DType::BF16,
+        DType::F32,
+        DType::F64,
+    ];
+    for (label, device) in devices() {
+        for (k, dtype) in dtypes.into_iter().enumerate() {
+            let (a, b) = pairs(dtype, sizes(label, 1_000_003), 100 + k as u64);
+            for op in binary_ops(dtype) {
+                let got = device_binary(device, op, &a, &b).unwrap_or_else(|e| panic!("{label} {dtype} {op}: {e}"));
+                let want = reference::binary(op, &a, &b).expect("reference");
+                assert_same(&format!("{label} {dtype} {op}"), &got, &want, &[&a, &b]);
+            }
+            for op in exact_unary_ops(dtype) {
+                let got = device_unary(device, op, &a).unwrap_or_else(|e| panic!("{label} {dtype} {op}: {e}"));
+                assert_same(&format!("{label} {dtype} {op}"), &got, &reference::unary(op, &a).expect("ref"), &[&a]);
+            }
+        }
+    }
+}
+
+/// f32 inputs for the transcendental `op`: the generators of the library measurement (10⁶ spread over the range).
+fn f32_inputs(op: UnaryOp, n: usize, seed: u64) -> Array {
+    use float_common::*;
+    let generate = match op {
+        UnaryOp::Exp => exp_inputs,
+        UnaryOp::Log => log_inputs,
+        UnaryOp::Sin | UnaryOp::Cos => trig_inputs,
+        UnaryOp::Tanh => tanh_inputs,
+        UnaryOp::Sigmoid => sigmoid_inputs,
+        _ => gelu_inputs,
+    };
+    let v: Vec<f32> = generate(&mut Rng::new(seed), n).into_iter().map(f32::from_bits).collect();
+    Array::from(v)
+}
+
+/// The measured max ULP of `op` over `x` through the tensor API on `device`.
+fn measure(device: &Device, op: UnaryOp, x: &Array) -> (f64, u64, u64) {
+    let got = device_unary(device, op, x).unwrap_or_else(|e| panic!("{op} of {}: {e}", x.dtype()));
+    max_ulp(x, &got, op)
+}
+
+/// f32 transcendentals within 2 ULP of the f64 reference on 10⁶ inputs each (spread over each whole range).
+#[test]
+fn f32_transcendentals_are_within_two_ulp_on_a_million_inputs_each() {
+    for (label, device) in devices() {
+        for (k, op) in TRANSCENDENTAL.into_iter().enumerate() {
+            let x = f32_inputs(op, sizes(label, 1_000_000), 7 + k as u64);
+            let (err, at, got) = measure(device, op, &x);
+            let show = |b: u64| format!("{:e} ({b:#x})", f32::from_bits(b as u32));
+            assert!(err <= 2.0, "{label} f32 {op}: {err:.3} ULP at x = {} (gave {})", show(at), show(got));
+        }
+    }
+}
+
+/// f16 and bf16 transcendentals on every input: within 1 ULP of the f64 value (the f32 result, ≤ 2 f32 ULP, is
+/// rounded once to the half format: a faithful rounding).
+#[test]
+fn half_transcendentals_are_within_one_ulp_on_every_input() {
+    for (label, device) in devices() {
+        for dtype in [DType::F16, DType::BF16] {
+            let x = all_16bit(dtype);
+            for op in TRANSCENDENTAL {
+                let (err, at, got) = measure(device, op, &x);
+                let show = |b: u64| format!("{:e} ({b:#06x})", value(dtype, b));
+                assert!(err <= 1.0, "{label} {dtype} {op}: {err:.3} ULP at x = {} (gave {})", show(at), show(got));
+            }
+        }
+    }
+}
+
+/// The special values of the spec, exact, for f32, f16 and bf16.
+#[test]
+fn transcendental_special_values_are_exact() {
+    use UnaryOp::*;
+    let (inf, nan) = (f64::INFINITY, f64::NAN);
+    let cases: &[(UnaryOp, f64, f64)] = &[
+        (Exp, 0.0, 1.0),
+        (Exp, -0.0, 1.0),
+        (Exp, -inf, 0.0),
+        (Exp, inf, inf),
+        (Exp, 1e6, inf),
+        (Log, 1.0, 0.0),
+        (Log, 0.0, -inf),
+        (Log, -0.0, -inf),
+        (Log, -1.0, nan),
+        (Log, inf, inf),
+        (Log, -inf, nan),
+        (Tanh, inf, 1.0),
+        (Tanh, -inf, -1.0),
+        (Tanh, -0.0, -0.0),
+        (Sin, inf, nan),
+        (Sin, -inf, nan),
+        (Sin, -0.0, -0.0),
+        (Cos, inf, nan),
+        (Cos, 0.0, 1.0),
+        (Sigmoid, -inf, 0.0),
+        (Sigmoid, inf, 1.0),
+        (Sigmoid, 0.0, 0.5),
+        (Gelu, 0.0, 0.0),
+        (Gelu, -0.0, -0.0),
+        (Gelu, inf, inf),
+        (Gelu, -inf, -0.0),
+        (Exp, nan, nan),
+        (Gelu, nan, nan),
+    ];
+    for (label, device) in devices() {
+        for dtype in [DType::F32, DType::F16, DType::BF16] {
+            let to = |v: f64| wgpu_tensor::cast_bits(DType::F64, dtype, wgpu_tensor::CastPolicy::Wrap, v.to_bits());
+            for &(op, x, want) in cases {
+                let got = device_unary(device, op, &from_bits(dtype, &[1], &[to(x)])).expect("op");
+                let g = bits(&got, 0);
+                let ok = if want.is_nan() { is_nan(dtype, g) } else { g == to(want) };
+                assert!(ok, "{label} {dtype} {op}({x:e}) gave {:e} ({g:#x}), expected {want:e}", value(dtype, g));
+            }
+        }
+    }
+}
+
+/// Random elements of `dtype` in an array of `shape`.
+fn random(dtype: DType, shape: &[usize], rng: &mut Rng) -> Array {
+    let n: usize = shape.iter().product();
+    let v: Vec<u64> = (0..n).map(|i| random_bits(dtype, rng, i)).collect();
+    from_bits(dtype, shape, &v)
+}
+
+/// An op that `dtype` supports, to run on it (arithmetic where there is any, else a logical op).
+fn op_for(dtype: DType) -> BinaryOp {
+    if dtype == DType::Bool { BinaryOp::BitXor } else { BinaryOp::Add }
+}
+
+/// numpy broadcasting: size-1 dims, missing dims, 0-d scalars on either side, empty dims; where_cond and clamp.
+#[test]
+fn broadcasting_follows_numpy() {
+    let shapes: &[(&[usize], &[usize])] = &[
+        (&[4, 1, 3], &[5, 1]),
+        (&[5, 1], &[4, 1, 3]),
+        (&[3, 1, 17], &[1, 5, 1]),
+        (&[], &[7]),
+        (&[7], &[]),
+        (&[], &[]),
+        (&[0, 3], &[3]),
+        (&[2, 0], &[2, 1]),
+        (&[0], &[]),
+        (&[1, 1, 1], &[33]),
+    ];
+    let mut rng = Rng::new(5);
+    for (label, device) in devices() {
+        for dtype in [DType::U8, DType::I16, DType::F16, DType::F32, DType::I64, DType::F64, DType::Bool] {
+            for &(sa, sb) in shapes {
+                let (a, b) = (random(dtype, sa, &mut rng), random(dtype, sb, &mut rng));
+                let op = op_for(dtype);
+                let what = format!("{label} {dtype} {op} {sa:?} with {sb:?}");
+                let got = device_binary(device, op, &a, &b).unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_same(&what, &got, &reference::binary(op, &a, &b).expect("ref"), &[]);
+                let lt = device_binary(device, BinaryOp::Lt, &a, &b).unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_same(&what, &lt, &reference::binary(BinaryOp::Lt, &a, &b).expect("ref"), &[]);
+            }
+            // where_cond and clamp broadcast all three operands.
+            let cond = random(DType::Bool, &[4, 1, 1], &mut rng);
+            let (t, f) = (random(dtype, &[5, 1], &mut rng), random(dtype, &[3], &mut rng));
+            let got = up(device, &cond).where_cond(&up(device, &t), &up(device, &f)).and_then(|r| r.download());
+            let want = reference::where_cond(&cond, &t, &f).expect("ref");
+            assert_same(&format!("{label} {dtype} where_cond"), &got.expect("where_cond"), &want, &[]);
+            if dtype != DType::Bool {
+                let x = random(dtype, &[2, 1, 3], &mut rng);
+                let got = up(device, &x).clamp(&up(device, &t), &up(device, &f)).and_then(|r| r.download());
+                let want = reference::binary(BinaryOp::Maximum, &x, &t)
+                    .and_then(|m| reference::binary(BinaryOp::Minimum, &m, &f))
+                    .expect("ref");
+                assert_same(&format!("{label} {dtype} clamp"), &got.expect("clamp"), &want, &[]);
+            }
+        }
+    }
+}
+
+/// Views as operands (the strided kernel: transposed, narrowed at odd offsets, stepped, reversed, broadcast,
+/// permuted) and contiguous operands of lengths that are not multiples of 16, with and without an offset (the flat
+/// vec4 kernel); the reference sees the downloaded views.
+#[test]
+fn views_and_odd_lengths_as_operands() {
+    let mut rng = Rng::new(9);
+    for (label, device) in devices() {
+        for dtype in [DType::U8, DType::I16, DType::F16, DType::F32, DType::U64, DType::F64, DType::Bool] {
+            let op = op_for(dtype);
+            let base = up(device, &random(dtype, &[7, 8], &mut rng));
+            let other = up(device, &random(dtype, &[8, 7], &mut rng));
+            let cube = up(device, &random(dtype, &[3, 4, 5], &mut rng));
+            let fresh = |shape: &[usize], rng: &mut Rng| device.upload(&random(dtype, shape, rng));
+            let views = [
+                ("transpose", base.transpose(0, 1), Ok(other.clone())),
+                ("both transposed", base.transpose(0, 1).and_then(|t| t.transpose(0, 1)), other.transpose(0, 1)),
+                ("narrow at odd offsets", base.narrow(1, 1, 5), other.narrow(0, 3, 5).and_then(|t| t.transpose(0, 1))),
+                ("rows from offset 8", base.narrow(0, 1, 3), fresh(&[3, 8], &mut rng)),
+                ("rows from offset 24", base.narrow(0, 3, 4), base.narrow(0, 0, 4)),
+                ("stepped", base.slice(s![..;2, 1..;3]), other.slice(s![1..;2, ..;3])),
+                ("reversed", base.slice(s![..;-1, ..]), base.slice(s![.., ..;-1])),
+                ("broadcast row", base.narrow(0, 2, 1).and_then(|t| t.broadcast_to([7, 8])), Ok(base.clone())),
+                ("broadcast column", base.narrow(1, 5, 1).and_then(|t| t.broadcast_to([7, 8])), fresh(&[7, 8], &mut rng)),
+                ("permuted 3-d", cube.permute(&[2, 0, 1]), cube.permute(&[2, 0, 1]).and_then(|t| t.contiguous())),
+                ("unsqueezed", cube.narrow(2, 1, 3).and_then(|t| t.unsqueeze(0)), cube.narrow(2, 2, 3)),
+            ];
+            for (name, a, b) in views {
+                let (a, b) = (a.expect(name), b.expect(name));
+                let (ha, hb) = (a.download().expect("download"), b.download().expect("download"));
+                let what = format!("{label} {dtype} {op} of {name} {:?}/{:?}", a.layout(), b.layout());
+                let got = a.binary(op, &b).and_then(|r| r.download()).unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_same(&what, &got, &reference::binary(op, &ha, &hb).expect("ref"), &[]);
+                if dtype.is_float() || dtype.is_int() {
+                    let got = a.unary(UnaryOp::Neg).and_then(|r| r.download()).expect("neg");
+                    assert_same(&format!("{what} neg"), &got, &reference::unary(UnaryOp::Neg, &ha).expect("ref"), &[]);
+                }
+            }
+            // Contiguous operands of every length 1..=40 and a few odd large ones (the flat kernel's tail).
+            for n in (1..=40).chain([1023, 4097, 65_537]) {
+                let (a, b) = (random(dtype, &[n], &mut rng), random(dtype, &[n], &mut rng));
+                let got = device_binary(device, op, &a, &b).expect("flat");
+                assert_same(&format!("{label} {dtype} {op} flat n = {n}"), &got, &reference::binary(op, &a, &b).expect("ref"), &[&a, &b]);
+            }
+        }
+    }
+}
+
+/// std::ops on `&DeviceTensor`, the scalar form and where_cond on a comparison's result.
+#[test]
+fn std_ops_and_scalar_forms() -> wgpu_tensor::Result<()> {
+    let device = wgsl_harness::device();
+    let (a, b) = (Array::from(vec![7i32, -7, i32::MIN, 5]), Array::from(vec![2i32, 2, -1, 0]));
+    let (ta, tb) = (device.upload(&a)?, device.upload(&b)?);
+    for (got, op) in [
+        ((&ta + &tb)?, BinaryOp::Add),
+        ((&ta - &tb)?, BinaryOp::Sub),
+        ((&ta * &tb)?, BinaryOp::Mul),
+        ((&ta / &tb)?, BinaryOp::Div),
+        ((&ta % &tb)?, BinaryOp::Rem),
+        ((&ta & &tb)?, BinaryOp::BitAnd),
+        ((&ta | &tb)?, BinaryOp::BitOr),
+        ((&ta ^ &tb)?, BinaryOp::BitXor),
+        ((&ta << &tb)?, BinaryOp::Shl),
+        ((&ta >> &tb)?, BinaryOp::Shr),
+    ] {
+        assert_same(&format!("std::ops {op}"), &got.download()?, &reference::binary(op, &a, &b)?, &[&a, &b]);
+    }
+    assert_same("neg", &(-&ta)?.download()?, &reference::unary(UnaryOp::Neg, &a)?, &[&a]);
+    assert_same("not", &(!&ta)?.download()?, &reference::unary(UnaryOp::Not, &a)?, &[&a]);
+    let scaled = ta.binary_scalar(BinaryOp::Mul, 3i32)?.download()?;
+    assert_same("mul scalar", &scaled, &reference::binary(BinaryOp::Mul, &a, &Array::scalar(3i32))?, &[&a]);
+    let picked = ta.gt(&tb)?.where_cond(&ta, &tb)?.download()?;
+    assert_eq!(picked.to_vec::<i32>()?, [7, 2, -1, 5]);
+    assert!(matches!(ta.binary_scalar(BinaryOp::Add, 1u8), Err(Error::OpDTypeMismatch { op: "add", .. })));
+    Ok(())
+}
+
+/// One tensor past 128 MiB (40 M f32 = 160 MB per operand): the flat kernel binds it in chunks.
+#[test]
+fn add_past_one_storage_binding() -> wgpu_tensor::Result<()> {
+    const N: usize = 40_000_000;
+    let device = wgsl_harness::device();
+    let a: Vec<f32> = (0..N).map(|i| i as f32 * 0.75).collect();
+    let b: Vec<f32> = (0..N).map(|i| ((i % 1001) as f32 - 500.0) * 1.5e-3).collect();
+    let (ta, tb) = (device.upload(&Array::from_vec(a.clone(), [N])?)?, device.upload(&Array::from_vec(b.clone(), [N])?)?);
+    let sum = ta.add(&tb)?.download()?;
+    let sum = sum.as_slice::<f32>()?;
+    let chunk = (128 << 20) / 4; // elements per 128 MiB
+    let mut idx: Vec<usize> = (0..10_000).map(|k| k * (N / 10_000) + k % 13).collect();
+    idx.extend([0, 1, N - 1, N - 2, chunk - 1, chunk, chunk + 1, 2 * chunk - 1, 2 * chunk, N - 17]);
+    for i in idx {
+        assert_eq!(sum[i].to_bits(), (a[i] + b[i]).to_bits(), "element {i}");
+    }
+    Ok(())
+}
+
+/// Every error path names what is wrong, and the device stays usable after each.
+#[test]
+fn errors_name_the_op_and_the_device_stays_usable() -> wgpu_tensor::Result<()> {
+    let device = wgsl_harness::device();
+    let still_usable = || -> wgpu_tensor::Result<()> {
+        let t = device.upload(&Array::from(vec![1.5f32, 2.0]))?;
+        assert_eq!(t.add(&t)?.download()?.to_vec::<f32>()?, [3.0, 4.0]);
+        Ok(())
+    };
+    let f = device.upload(&Array::from(vec![1.0f32, 2.0]))?;
+    let i = device.upload(&Array::from(vec![1i32, 2]))?;
+    let bools = device.upload(&Array::from(vec![true, false]))?;
+    let f64s = device.upload(&Array::from(vec![1.0f64]))?;
+
+    let e = f.add(&i).expect_err("mixed dtypes");
+    assert!(matches!(e, Error::OpDTypeMismatch { op: "add", lhs: DType::F32, rhs: DType::I32 }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("add") && msg.contains("f32") && msg.contains("i32") && msg.contains("cast"), "{msg}");
+    still_usable()?;
+
+    let wide = device.upload(&Array::from(vec![1.0f32, 2.0, 3.0]))?;
+    let e = f.mul(&wide).expect_err("shapes");
+    assert!(matches!(&e, Error::Broadcast { op: "mul", lhs, rhs } if lhs == &[2] && rhs == &[3]), "{e:?}");
+    assert!(e.to_string().contains("[2]") && e.to_string().contains("[3]"), "{e}");
+    still_usable()?;
+
+    for (e, op, dtype) in [
+        (i.sqrt().expect_err("sqrt of int"), "sqrt", DType::I32),
+        (f.shl(&f).expect_err("shl of float"), "shl", DType::F32),
+        (bools.add(&bools).expect_err("add of bool"), "add", DType::Bool),
+        (f64s.exp().expect_err("f64 exp"), "exp", DType::F64),
+        (f.not().expect_err("not of float"), "not", DType::F32),
+        (bools.neg().expect_err("neg of bool"), "neg", DType::Bool),
+    ] {
+        assert!(matches!(&e, Error::UnsupportedDType { op: o, dtype: d, .. } if *o == op && *d == dtype), "{e:?}");
+        assert!(e.to_string().contains(op), "{e}");
+        still_usable()?;
+    }
+    let e = i.where_cond(&f, &f).expect_err("non-bool condition");
+    assert!(matches!(e, Error::UnsupportedDType { op: "where_cond", dtype: DType::I32, .. }), "{e:?}");
+    let e = bools.where_cond(&f, &i).expect_err("branches differ");
+    assert!(matches!(e, Error::OpDTypeMismatch { op: "where_cond", .. }), "{e:?}");
+    let e = bools.where_cond(&f, &wide).expect_err("where shapes");
+    assert!(matches!(e, Error::Broadcast { op: "where_cond", .. }), "{e:?}");
+    still_usable()?;
+
+    let other = wgsl_harness::portable().upload(&Array::from(vec![1.0f32, 2.0]))?;
+    let e = f.add(&other).expect_err("two devices");
+    assert!(matches!(e, Error::DeviceMismatch { op: "add" }), "{e:?}");
+    let e = bools.where_cond(&f, &other).expect_err("two devices");
+    assert!(matches!(e, Error::DeviceMismatch { op: "where_cond" }), "{e:?}");
+    still_usable()?;
+    assert!(device.take_uncaptured_errors().is_empty());
+    Ok(())
+}
+
+/// WGSL's built-ins on the same inputs, for the table: f32, or a half widened and the result narrowed.
+const BUILTINS: &str = "
+fn builtin_op(op: u32, a: u32, fmt: u32) -> u32 {
+    var w = a;
+    if fmt == 1u { w = half_widen(a, 10u, 5u); }
+    if fmt == 2u { w = half_widen(a, 7u, 8u); }
+    let x = bitcast<f32>(w);
+    var r = 0.0;
+    switch op {
+        case 0u: { r = exp(x); }
+        case 1u: { r = log(x); }
+        case 2u: { r = sin(x); }
+        case 3u: { r = cos(x); }
+        case 4u: { r = tanh(x); }
+        case 5u: { r = 1.0 / (1.0 + exp(-x)); }
+        default: { r = 0.5 * x * (1.0 + tanh(0.7978845608 * (x + 0.044715 * x * x * x))); }
+    }
+    let rb = bitcast<u32>(r);
+    if fmt == 1u { return half_narrow(rb, 10u, 5u); }
+    if fmt == 2u { return half_narrow(rb, 7u, 8u); }
+    return rb;
+}
+";
+
+/// Prints the max-ULP table of the transcendentals through the tensor API (ours) beside WGSL's built-ins on the
+/// same inputs and adapter: `cargo test --release --test elementwise -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints the accuracy table for the docs"]
+fn print_max_ulp_table() {
+    for (label, device) in [("default", wgsl_harness::device()), ("gl", wgsl_harness::gl())] {
+        println!("{label}: {}", device.info());
+        println!("| function | f32 ours | f32 built-in | f16 ours | f16 built-in | bf16 ours | bf16 built-in |");
+        println!("|---|---|---|---|---|---|---|");
+        for (k, op) in TRANSCENDENTAL.into_iter().enumerate() {
+            let mut row = format!("| {op} |");
+            for (fmt, dtype) in [(0u32, DType::F32), (1, DType::F16), (2, DType::BF16)] {
+                let x = if dtype == DType::F32 { f32_inputs(op, 1_000_000, 7 + k as u64) } else { all_16bit(dtype) };
+                let ours = measure(device, op, &x);
+                let xb: Vec<u32> = (0..x.len()).map(|i| bits(&x, i) as u32).collect();
+                let out = float_common::run_ops(device, BUILTINS, "builtin_op", &[k as u32], &xb, &vec![fmt; xb.len()]);
+                let got: Vec<u64> = out[0].iter().map(|&v| u64::from(v)).collect();
+                let builtin = max_ulp(&x, &from_bits(dtype, &[got.len()], &got), op);
+                row += &format!(" {:.3} | {:.3e} |", ours.0, builtin.0);
+            }
+            println!("{row}");
+        }
+    }
+}
