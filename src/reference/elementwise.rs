@@ -412,12 +412,8 @@ fn minimum<F: Real>(x: F, y: F) -> F {
         x
     } else if y.is_nan() {
         y
-    } else if x < y {
-        x
-    } else if y < x {
-        y
-    } else if x.is_sign_negative() {
-        x // equal: −0 is the smaller zero
+    } else if x < y || (x == y && x.is_sign_negative()) {
+        x // on equality −0 is the smaller zero
     } else {
         y
     }
@@ -429,14 +425,10 @@ fn maximum<F: Real>(x: F, y: F) -> F {
         x
     } else if y.is_nan() {
         y
-    } else if x > y {
-        x
-    } else if y > x {
-        y
-    } else if x.is_sign_negative() {
-        y // equal: +0 is the larger zero
+    } else if x > y || (x == y && y.is_sign_negative()) {
+        x // on equality +0 is the larger zero
     } else {
-        x
+        y
     }
 }
 

@@ -230,17 +230,20 @@ pub fn edges(dtype: DType) -> Vec<u64> {
 /// Random element bits of `dtype`: uniform bits mixed with values that exercise the rules (small magnitudes, the
 /// neighbourhood of MIN/MAX, for floats short significands and subnormals).
 pub fn random_bits(dtype: DType, rng: &mut Rng, i: usize) -> u64 {
+    if dtype == DType::Bool {
+        return rng.next_u64() >> 63;
+    }
     let bits = dtype.size_in_bits() as u32;
     let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
     let man_bits = dtype.float_format().map_or(0, |f| f.man_bits);
     let r = rng.next_u64();
     let x = match (dtype.is_float(), i % 4) {
         (_, 0) => r,
-        (false, 1) => (r % 80).wrapping_sub(40),                   // small, both signs
+        (false, 1) => (r % 80).wrapping_sub(40), // small, both signs
         (false, 2) => (1u64 << (bits - 1)).wrapping_add(r % 9).wrapping_sub(4), // around MIN / MAX
-        (false, _) => r >> (r % u64::from(bits)),                  // any magnitude
+        (false, _) => r >> (r % u64::from(bits)), // any magnitude
         (true, 1) => r & !((1u64 << (man_bits - 4)) - 1), // short significands: exact results, ties
-        (true, 2) => r & (mask >> 3 | 1 << (bits - 1)),            // subnormals and small exponents
+        (true, 2) => r & (mask >> 3 | 1 << (bits - 1)), // subnormals and small exponents
         (true, _) => {
             // near 1 (exponent field close to the bias)
             let fmt = dtype.float_format().expect("float");
@@ -273,7 +276,7 @@ pub fn pairs(dtype: DType, n: usize, seed: u64) -> (Array, Array) {
         let y = match r % 4 {
             0 => x.wrapping_add(r >> 60).wrapping_sub(8) & mask, // near a (ties, cancellation, equality)
             1 if !dtype.is_float() => (r >> 32) % (2 * u64::from(size) + 2), // a shift count or small divisor
-            1 => x ^ (r & ((1 << man_bits) - 1)),                              // the same exponent, other bits
+            1 => x ^ (r & ((1 << man_bits) - 1)),                // the same exponent, other bits
             _ => random_bits(dtype, &mut rng, a.len() + 1),
         };
         a.push(x);
