@@ -298,6 +298,19 @@ fn broadcasting_follows_numpy() {
                 let lt = device_binary(device, BinaryOp::Lt, &a, &b).unwrap_or_else(|e| panic!("{what}: {e}"));
                 assert_same(&what, &lt, &reference::binary(BinaryOp::Lt, &a, &b).expect("ref"), &[]);
             }
+            // Unary ops on 0-d and empty tensors.
+            for shape in [&[][..], &[0, 3]] {
+                let x = random(dtype, shape, &mut rng);
+                let op = if dtype == DType::Bool { UnaryOp::Not } else { UnaryOp::Abs };
+                let got =
+                    device_unary(device, op, &x).unwrap_or_else(|e| panic!("{label} {dtype} {op} {shape:?}: {e}"));
+                assert_same(
+                    &format!("{label} {dtype} {op} {shape:?}"),
+                    &got,
+                    &reference::unary(op, &x).expect("ref"),
+                    &[],
+                );
+            }
             // where_cond and clamp broadcast all three operands.
             let cond = random(DType::Bool, &[4, 1, 1], &mut rng);
             let (t, f) = (random(dtype, &[5, 1], &mut rng), random(dtype, &[3], &mut rng));
@@ -356,6 +369,25 @@ fn views_and_odd_lengths_as_operands() {
                     let got = a.unary(UnaryOp::Neg).and_then(|r| r.download()).expect("neg");
                     assert_same(&format!("{what} neg"), &got, &reference::unary(UnaryOp::Neg, &ha).expect("ref"), &[]);
                 }
+                if matches!(dtype, DType::F16 | DType::F32) {
+                    // A transcendental through the strided kernel gives the flat kernel's bits.
+                    let strided = a.unary(UnaryOp::Gelu).and_then(|r| r.download()).expect("gelu");
+                    let flat = device_unary(device, UnaryOp::Gelu, &ha).expect("gelu");
+                    assert_same(&format!("{what} gelu strided vs flat"), &strided, &flat, &[]);
+                }
+                // where_cond with the view as a branch and a strided (transposed) condition.
+                let out = wgpu_tensor::broadcast_shapes("test", a.shape(), b.shape()).expect("shapes");
+                let reversed: Vec<usize> = out.iter().rev().copied().collect();
+                let axes: Vec<usize> = (0..out.len()).rev().collect();
+                let cond = up(device, &random(DType::Bool, &reversed, &mut rng)).permute(&axes).expect("permute");
+                let got = cond.where_cond(&a, &b).and_then(|r| r.download()).expect("where_cond");
+                let hc = cond.download().expect("download");
+                assert_same(
+                    &format!("{what} where_cond"),
+                    &got,
+                    &reference::where_cond(&hc, &ha, &hb).expect("ref"),
+                    &[],
+                );
             }
             // Contiguous operands of every length 1..=40 and a few odd large ones (the flat kernel's tail).
             for n in (1..=40).chain([1023, 4097, 65_537]) {
@@ -370,6 +402,45 @@ fn views_and_odd_lengths_as_operands() {
             }
         }
     }
+}
+
+/// where_cond on every dtype with contiguous operands (the flat kernel) of odd lengths, empty and 0-d operands.
+#[test]
+fn where_cond_on_every_dtype() {
+    let mut rng = Rng::new(13);
+    for (label, device) in devices() {
+        for dtype in DType::ALL {
+            for shape in [&[100_003][..], &[3, 5], &[0], &[]] {
+                let cond = random(DType::Bool, shape, &mut rng);
+                let (t, f) = (random(dtype, shape, &mut rng), random(dtype, shape, &mut rng));
+                let what = format!("{label} {dtype} where_cond {shape:?}");
+                let got = up(device, &cond).where_cond(&up(device, &t), &up(device, &f)).and_then(|r| r.download());
+                let want = reference::where_cond(&cond, &t, &f).expect("ref");
+                assert_same(&what, &got.unwrap_or_else(|e| panic!("{what}: {e}")), &want, &[&cond, &t, &f]);
+            }
+        }
+    }
+}
+
+/// A chain of ops recorded without a download in between (one stream, batched submits) equals the reference chain.
+#[test]
+fn chained_ops_equal_the_reference_chain() -> wgpu_tensor::Result<()> {
+    let mut rng = Rng::new(17);
+    for (label, device) in devices() {
+        for dtype in [DType::I32, DType::F32, DType::BF16] {
+            let (a, b) = (random(dtype, &[257, 3], &mut rng), random(dtype, &[3], &mut rng));
+            let ops = [BinaryOp::Add, BinaryOp::Mul, BinaryOp::Sub, BinaryOp::Maximum, BinaryOp::Div];
+            let (mut on_device, mut on_host) = (device.upload(&a)?, a.clone());
+            let tb = device.upload(&b)?;
+            for k in 0..100 {
+                let op = ops[k % ops.len()];
+                on_device = on_device.binary(op, &tb)?;
+                on_host = reference::binary(op, &on_host, &b)?;
+            }
+            assert_same(&format!("{label} {dtype} 100 chained ops"), &on_device.download()?, &on_host, &[]);
+        }
+    }
+    Ok(())
 }
 
 /// std::ops on `&DeviceTensor`, the scalar form and where_cond on a comparison's result.
