@@ -606,18 +606,27 @@ fn builtin_op(op: u32, a: u32, fmt: u32) -> u32 {
 fn print_max_ulp_table() {
     for (label, device) in [("default", wgsl_harness::device()), ("gl", wgsl_harness::gl())] {
         println!("{label}: {}", device.info());
+        println!("max ULP against the f64 reference (in parentheses: results that differ from it rounded once)");
         println!("| function | f32 ours | f32 built-in | f16 ours | f16 built-in | bf16 ours | bf16 built-in |");
         println!("|---|---|---|---|---|---|---|");
         for (k, op) in TRANSCENDENTAL.into_iter().enumerate() {
             let mut row = format!("| {op} |");
             for (fmt, dtype) in [(0u32, DType::F32), (1, DType::F16), (2, DType::BF16)] {
                 let x = if dtype == DType::F32 { f32_inputs(op, 1_000_000, 7 + k as u64) } else { all_16bit(dtype) };
-                let ours = measure(device, op, &x);
+                let result = device_unary(device, op, &x).expect("op");
+                let ours = max_ulp(&x, &result, op);
+                // How many results differ from the f64 value rounded once to the dtype (not correctly rounded).
+                let rounded = reference::unary(op, &x).expect("ref");
+                let differs = |i: usize| {
+                    let (g, w) = (bits(&result, i), bits(&rounded, i));
+                    g != w && !(is_nan(dtype, g) && is_nan(dtype, w))
+                };
+                let misses = (0..x.len()).filter(|&i| differs(i)).count();
                 let xb: Vec<u32> = (0..x.len()).map(|i| bits(&x, i) as u32).collect();
                 let out = float_common::run_ops(device, BUILTINS, "builtin_op", &[k as u32], &xb, &vec![fmt; xb.len()]);
                 let got: Vec<u64> = out[0].iter().map(|&v| u64::from(v)).collect();
                 let builtin = max_ulp(&x, &from_bits(dtype, &[got.len()], &got), op);
-                row += &format!(" {:.4} | {:.3e} |", ours.0, builtin.0);
+                row += &format!(" {:.4} ({misses}) | {:.3e} |", ours.0, builtin.0);
             }
             println!("{row}");
         }
