@@ -404,6 +404,80 @@ fn views_and_odd_lengths_as_operands() {
     }
 }
 
+/// A view of `shape` over fresh random data, made one of several ways (contiguous, permuted, stepped, reversed,
+/// narrowed at an offset, broadcast from a smaller tensor), chosen by `rng`.
+fn random_view(device: &Device, dtype: DType, shape: &[usize], rng: &mut Rng) -> wgpu_tensor::DeviceTensor {
+    use ndarray::SliceInfoElem;
+    let nd = shape.len();
+    let kind = if nd == 0 { 0 } else { rng.next_u32() % 6 };
+    let full = |step: isize, start: isize| SliceInfoElem::Slice { start, end: None, step };
+    let view = match kind {
+        1 => {
+            // Upload the shape permuted by a rotation, permute back.
+            let r = 1 + rng.next_u32() as usize % nd;
+            let base: Vec<usize> = (0..nd).map(|k| shape[(k + r) % nd]).collect();
+            let axes: Vec<usize> = (0..nd).map(|k| (k + nd - r % nd) % nd).collect();
+            up(device, &random(dtype, &base, rng)).permute(&axes)
+        }
+        2 | 3 => {
+            // Every other element (or every element, reversed) of one dim.
+            let d = rng.next_u32() as usize % nd;
+            let mut base = shape.to_vec();
+            let step = if kind == 2 { 2 } else { -1 };
+            if kind == 2 {
+                base[d] = 2 * shape[d] + (rng.next_u32() % 2) as usize;
+            }
+            let start = if kind == 2 { (base[d] - 2 * shape[d]) as isize } else { 0 };
+            let info: Vec<SliceInfoElem> =
+                (0..nd).map(|k| if k == d { full(step, start) } else { full(1, 0) }).collect();
+            up(device, &random(dtype, &base, rng)).slice(info)
+        }
+        4 => {
+            // Narrowed at a random (often unaligned) offset.
+            let d = rng.next_u32() as usize % nd;
+            let k = (rng.next_u32() % 5) as usize;
+            let mut base = shape.to_vec();
+            base[d] += k + 1;
+            up(device, &random(dtype, &base, rng)).narrow(d, k, shape[d])
+        }
+        5 => {
+            // Broadcast along one dim from a tensor of length 1 there.
+            let d = rng.next_u32() as usize % nd;
+            let mut base = shape.to_vec();
+            base[d] = 1;
+            up(device, &random(dtype, &base, rng)).broadcast_to(shape)
+        }
+        _ => Ok(up(device, &random(dtype, shape, rng))),
+    };
+    view.unwrap_or_else(|e| panic!("view {kind} of {shape:?}: {e}"))
+}
+
+/// Random shapes that broadcast (dims of 0 to 5, ones and missing dims on either side) and random views as
+/// operands, for several ops and dtypes: device against the reference on the downloaded views.
+#[test]
+fn random_layouts_and_broadcasts_match_the_reference() {
+    for (label, device) in devices() {
+        let cases = if label == "default" { 600 } else { 150 };
+        for seed in 0..cases {
+            let mut rng = Rng::new(1000 + seed);
+            let dtype = [DType::U8, DType::I16, DType::F16, DType::F32, DType::U64, DType::F64][seed as usize % 6];
+            let nd = (rng.next_u32() % 5) as usize;
+            let out: Vec<usize> = (0..nd).map(|_| [0, 1, 2, 3, 5, 7][(rng.next_u32() % 6) as usize]).collect();
+            let operand = |rng: &mut Rng| -> Vec<usize> {
+                let skip = (rng.next_u32() as usize % (nd + 1)).min(rng.next_u32() as usize % 3);
+                out[skip..].iter().map(|&d| if rng.next_u32().is_multiple_of(3) { 1 } else { d }).collect()
+            };
+            let (sa, sb) = (operand(&mut rng), operand(&mut rng));
+            let (a, b) = (random_view(device, dtype, &sa, &mut rng), random_view(device, dtype, &sb, &mut rng));
+            let (ha, hb) = (a.download().expect("download"), b.download().expect("download"));
+            let op = [BinaryOp::Add, BinaryOp::Mul, BinaryOp::Lt, BinaryOp::Maximum][(seed / 6) as usize % 4];
+            let what = format!("{label} seed {seed}: {dtype} {op} of {:?} and {:?}", a.layout(), b.layout());
+            let got = a.binary(op, &b).and_then(|r| r.download()).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_same(&what, &got, &reference::binary(op, &ha, &hb).expect("ref"), &[]);
+        }
+    }
+}
+
 /// where_cond on every dtype with contiguous operands (the flat kernel) of odd lengths, empty and 0-d operands.
 #[test]
 fn where_cond_on_every_dtype() {
