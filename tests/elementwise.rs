@@ -564,6 +564,15 @@ fn add_past_one_storage_binding() -> wgpu_tensor::Result<()> {
     for &i in &idx {
         assert_eq!(sum[i].to_bits(), (a[i] + b[i]).to_bits(), "element {i}");
     }
+    // Small views near the end of the 160 MB buffer: bindings that start past 128 MiB, at an aligned offset (flat
+    // kernel) and an odd one (strided kernel).
+    let small = device.upload(&Array::from_vec((0..999).map(|i| i as f32).collect::<Vec<f32>>(), [999])?)?;
+    for start in [N - 1024, N - 1001] {
+        let got = ta.narrow(0, start, 999)?.add(&small)?.download()?.to_vec::<f32>()?;
+        for (k, g) in got.iter().enumerate() {
+            assert_eq!(g.to_bits(), (a[start + k] + k as f32).to_bits(), "view from {start}: element {k}");
+        }
+    }
     // A transposed view of it plus a 0-d scalar: operands spanning more than one binding are packed, then run flat.
     let (rows, cols) = (5_000, N / 5_000);
     let t = ta.reshape([rows, cols])?.transpose(0, 1)?.add(&device.full([], 2.0f32)?)?.download()?;

@@ -91,17 +91,16 @@ pub fn show(a: &Array, i: usize) -> String {
 pub fn assert_same(what: &str, got: &Array, want: &Array, operands: &[&Array]) {
     assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()), "{what}: dtype or shape");
     let d = got.dtype();
-    let bad: Vec<usize> = (0..got.len())
-        .filter(|&i| {
-            let (g, w) = (bits(got, i), bits(want, i));
-            g != w && !(is_nan(d, g) && is_nan(d, w))
-        })
-        .take(5)
-        .collect();
+    let differs = |&i: &usize| {
+        let (g, w) = (bits(got, i), bits(want, i));
+        g != w && !(is_nan(d, g) && is_nan(d, w))
+    };
+    let bad: Vec<usize> = (0..got.len()).filter(differs).take(5).collect();
     if bad.is_empty() {
         return;
     }
-    let mut msg = format!("{what}: device and reference differ");
+    let count = (0..got.len()).filter(differs).count();
+    let mut msg = format!("{what}: device and reference differ in {count} of {} elements; the first:", got.len());
     for &i in &bad {
         msg += &format!("\n  [{i}]: device {} reference {}", show(got, i), show(want, i));
         for (k, x) in operands.iter().enumerate().filter(|(_, x)| x.len() == got.len()) {
