@@ -253,16 +253,20 @@ fn compare<T: PartialOrd>(op: BinaryOp, x: T, y: T) -> bool {
         BinaryOp::Le => x <= y,
         BinaryOp::Gt => x > y,
         BinaryOp::Ge => x >= y,
-        _ => false,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => false,
+        BinaryOp::Minimum | BinaryOp::Maximum | BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => false,
+        BinaryOp::Shl | BinaryOp::Shr => false,
     }
 }
 
 fn bool_binary(op: BinaryOp, x: bool, y: bool) -> bool {
+    use BinaryOp::*;
     match op {
-        BinaryOp::BitAnd => x & y,
-        BinaryOp::BitOr => x | y,
-        BinaryOp::BitXor => x ^ y,
-        _ => compare(op, x, y), // arithmetic on Bool is refused by `result_dtype`
+        BitAnd => x & y,
+        BitOr => x | y,
+        BitXor => x ^ y,
+        Eq | Ne | Lt | Le | Gt | Ge => compare(op, x, y),
+        Add | Sub | Mul | Div | Rem | Minimum | Maximum | Shl | Shr => x, // refused by `result_dtype`
     }
 }
 
@@ -337,7 +341,7 @@ fn int_binary<T: Int>(op: BinaryOp, a: &Array, b: &Array, shape: &[usize]) -> Re
         BitXor => x.xor(y),
         Shl => x.shl(y),
         Shr => x.shr(y),
-        _ => x, // comparisons: above
+        Eq | Ne | Lt | Le | Gt | Ge => x, // comparisons: above
     })
 }
 
@@ -353,7 +357,9 @@ fn int_unary<T: Int>(op: UnaryOp, a: &Array) -> Result<Array> {
         Not => x.not(),
         Square => x.mul(x),
         Relu => x.max(T::ZERO),
-        _ => x, // floor, ceil, round, trunc; the float-only ops are refused by `result_dtype`
+        Floor | Ceil | Round | Trunc => x,
+        IsNan | IsInf => x,                                                // above
+        Sqrt | Recip | Exp | Log | Sin | Cos | Tanh | Sigmoid | Gelu => x, // refused by `result_dtype`
     })
 }
 
@@ -442,7 +448,8 @@ fn real_binary<F: Real>(op: BinaryOp, x: F, y: F) -> F {
         Rem => x % y,
         Minimum => minimum(x, y),
         Maximum => maximum(x, y),
-        _ => x, // comparisons are separate; the bit ops are refused by `result_dtype`
+        Eq | Ne | Lt | Le | Gt | Ge => x,         // comparisons: in `float_binary`
+        BitAnd | BitOr | BitXor | Shl | Shr => x, // refused by `result_dtype`
     }
 }
 
@@ -472,7 +479,7 @@ fn transcendental(op: UnaryOp, x: f64) -> f64 {
         Sigmoid => 1.0 / (1.0 + (-x).exp()),
         Gelu if x == f64::NEG_INFINITY => -0.0,
         Gelu => 0.5 * x * libm::erfc(-x * FRAC_1_SQRT_2),
-        _ => x,
+        Neg | Abs | Sign | Not | Sqrt | Recip | Square | Relu | Floor | Ceil | Round | Trunc | IsNan | IsInf => x,
     }
 }
 
@@ -494,8 +501,8 @@ fn real_unary<F: Real>(op: UnaryOp, x: F) -> F {
         Ceil => x.ceil(),
         Round => x.round_ties_even(),
         Trunc => x.trunc(),
-        _ if op.is_transcendental() => F::from_f64(transcendental(op, x.to_f64())),
-        _ => x, // not, is_nan, is_inf: handled by the callers
+        Exp | Log | Sin | Cos | Tanh | Sigmoid | Gelu => F::from_f64(transcendental(op, x.to_f64())),
+        Not | IsNan | IsInf => x, // handled by the callers
     }
 }
 
