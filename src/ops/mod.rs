@@ -27,7 +27,7 @@
 //! spread over each function's range, f16/bf16 over every input; in parentheses how many results differ from the
 //! correctly rounded value; beside WGSL's built-in on the same inputs (sigmoid: `1 / (1 + exp(-x))`; gelu: the tanh
 //! approximation). Mesa llvmpipe 22.3.6 (LLVM 15), Vulkan and GL alike
-//! (`cargo test --release --test elementwise -- --ignored --nocapture print_max_ulp_table`):
+//! (`cargo test --release --test elementwise_accuracy -- --ignored --nocapture`):
 //!
 //! | function | f32 ours | f32 built-in | f16 ours | f16 built-in | bf16 ours | bf16 built-in |
 //! |---|---|---|---|---|---|---|

@@ -45,6 +45,11 @@ pub fn devices() -> [(&'static str, &'static Device); 3] {
     [("default", wgsl_harness::device()), ("portable", wgsl_harness::portable()), ("gl", wgsl_harness::gl())]
 }
 
+/// The largest n, and a smaller one for the portable and GL devices (the same WGSL, other adapters).
+pub fn sizes(label: &str, n: usize) -> usize {
+    if label == "default" { n } else { n / 8 }
+}
+
 /// `op(a, b)` on `device` (upload, compute, download).
 pub fn device_binary(device: &Device, op: BinaryOp, a: &Array, b: &Array) -> Result<Array> {
     device.upload(a)?.binary(op, &device.upload(b)?)?.download()
