@@ -86,6 +86,7 @@ mod layout;
 mod memory;
 mod ndarray_interop;
 pub mod ops;
+pub mod reference;
 mod shape;
 mod tensor;
 mod transfer;

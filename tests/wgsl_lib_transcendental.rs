@@ -6,7 +6,9 @@
 mod float_common;
 mod wgsl_harness;
 
-use float_common::{Rng, run_ops, show, ulp_error};
+use float_common::{
+    Rng, exp_inputs, gelu_inputs, log_inputs, run_ops, show, sigmoid_inputs, tanh_inputs, trig_inputs, ulp_error,
+};
 use wgpu_tensor::Device;
 
 /// Test dispatch: 0..=5 our routines, 10..=15 the WGSL built-ins on the same inputs.
@@ -43,65 +45,6 @@ struct Func {
     name: &'static str,
     reference: fn(f64) -> f64,
     inputs: fn(&mut Rng, usize) -> Vec<u32>,
-}
-
-/// Magnitudes spread log-uniformly over [2^lo, 2^hi), random sign.
-fn log_spread(rng: &mut Rng, lo: f64, hi: f64) -> u32 {
-    let m = rng.uniform(lo, hi).exp2() as f32;
-    m.to_bits() | (rng.next_u32() & 0x8000_0000)
-}
-
-fn uniform(rng: &mut Rng, lo: f64, hi: f64) -> u32 {
-    (rng.uniform(lo, hi) as f32).to_bits()
-}
-
-fn exp_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
-    (0..n)
-        .map(|i| match i % 3 {
-            0 => uniform(rng, -104.0, 89.0),
-            1 => log_spread(rng, -30.0, 6.7),
-            _ => uniform(rng, -104.0, -85.0), // subnormal results
-        })
-        .collect()
-}
-
-fn log_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
-    (0..n).map(|i| if i % 2 == 0 { rng.next_u32() % 0x7f80_0000 } else { uniform(rng, 0.5, 2.0) }).collect()
-}
-
-fn trig_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
-    (0..n)
-        .map(|i| match i % 5 {
-            0 => uniform(rng, -10.0, 10.0),
-            1 => uniform(rng, -1e5, 1e5),
-            2 => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000), // the whole finite range
-            3 => log_spread(rng, -20.0, 20.0),
-            _ => {
-                // Next to multiples of pi/2: the hardest reductions.
-                let k = (rng.next_u32() % 2_000_000) as f64;
-                let x = (k * std::f64::consts::FRAC_PI_2) as f32;
-                x.to_bits().wrapping_add(rng.next_u32() % 5).wrapping_sub(2)
-            }
-        })
-        .collect()
-}
-
-fn tanh_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
-    (0..n).map(|i| if i % 2 == 0 { uniform(rng, -12.0, 12.0) } else { log_spread(rng, -30.0, 4.5) }).collect()
-}
-
-fn sigmoid_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
-    (0..n).map(|i| if i % 2 == 0 { uniform(rng, -110.0, 30.0) } else { log_spread(rng, -30.0, 6.8) }).collect()
-}
-
-fn gelu_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
-    (0..n)
-        .map(|i| match i % 3 {
-            0 => uniform(rng, -15.0, 15.0),
-            1 => log_spread(rng, -30.0, 4.0),
-            _ => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000),
-        })
-        .collect()
 }
 
 /// x Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2 (libm's f64 erfc).

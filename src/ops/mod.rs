@@ -5,7 +5,8 @@
 //! # Elementwise semantics
 //!
 //! Binary ops broadcast with numpy's rules and need equal dtypes (no silent promotion: cast first). The rules,
-//! tested bit for bit against host references on every dtype:
+//! tested bit for bit against the host reference [`reference`](crate::reference) on every dtype (exhaustively for
+//! 8-bit pairs and 16-bit inputs, on 10⁶ random and edge pairs for the wider dtypes; `tests/elementwise.rs`):
 //!
 //! | dtype | rule |
 //! |---|---|
@@ -18,7 +19,25 @@
 //!
 //! Transcendentals (`exp log sin cos tanh sigmoid gelu`) on f32/f16/bf16 are the crate's own implementations,
 //! not WGSL's built-ins (whose spec allows 2⁻¹¹ absolute error for sin/cos and 3 + 2|x| ULP for exp); the goal is
-//! ≤ 2 ULP over the whole finite range, with exact special values. Measured maxima are in the README.
+//! ≤ 2 ULP over the whole finite range, with exact special values. f16/bf16 results are the f32 result rounded once,
+//! so within 1 ULP of the true value (faithful), and almost always the correctly rounded one.
+//!
+//! Measured through `DeviceTensor::unary` against the f64 reference
+//! ([`reference::unary_f64`](crate::reference::unary_f64)): the max error in ULPs of the dtype, f32 over 10⁶ inputs
+//! spread over each function's range, f16/bf16 over every input; in parentheses how many results differ from the
+//! correctly rounded value; beside WGSL's built-in on the same inputs (sigmoid: `1 / (1 + exp(-x))`; gelu: the tanh
+//! approximation). Mesa llvmpipe 22.3.6 (LLVM 15), Vulkan and GL alike
+//! (`cargo test --release --test elementwise_accuracy -- --ignored --nocapture`):
+//!
+//! | function | f32 ours | f32 built-in | f16 ours | f16 built-in | bf16 ours | bf16 built-in |
+//! |---|---|---|---|---|---|---|
+//! | exp | 0.970 (50 087 of 10⁶) | 8.4 × 10⁶ | 0.500 (2 of 65 536) | 0.5003 | 0.500 (0) | 109 |
+//! | log | 0.790 (41 097) | 6.1 × 10⁶ | 0.500 (1) | 0.5003 | 0.500 (0) | 8.4 |
+//! | sin | 1.011 (38 704) | 5.5 × 10¹¹ | 0.500 (4) | 0.500 | 0.500 (0) | 5.2 × 10⁵ |
+//! | cos | 1.030 (38 745) | 2.2 × 10¹² | 0.500 (2) | 0.500 | 0.500 (0) | 1.0 × 10⁶ |
+//! | tanh | 1.262 (15 321) | 2.6 × 10⁸ | 0.500 (0) | 1.0 (Vulkan), inf (GL) | 0.498 (0) | 3 × 10³² (Vulkan), inf (GL) |
+//! | sigmoid | 1.183 (111 776) | 2.1 × 10⁶ | 0.500 (7) | 0.5003 | 0.500 (0) | 24 |
+//! | gelu | 1.527 (74 741) | 1.7 × 10⁷ | 0.500 (3) | inf | 0.500 (0) | inf |
 
 pub(crate) mod copy;
 pub mod elementwise;

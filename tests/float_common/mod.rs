@@ -280,3 +280,71 @@ pub fn time_kernel(device: &Device, libs: &str, expr: &str, a: &[u32], b: &[u32]
     run();
     (0..reps).map(|_| run()).fold(f64::INFINITY, f64::min)
 }
+
+// ---- Input generators of the transcendental measurements (wgsl_lib_transcendental, elementwise). ----
+
+/// Magnitudes spread log-uniformly over [2^lo, 2^hi), random sign.
+pub fn log_spread(rng: &mut Rng, lo: f64, hi: f64) -> u32 {
+    let m = rng.uniform(lo, hi).exp2() as f32;
+    m.to_bits() | (rng.next_u32() & 0x8000_0000)
+}
+
+/// Uniform f32 bits in [lo, hi).
+pub fn uniform(rng: &mut Rng, lo: f64, hi: f64) -> u32 {
+    (rng.uniform(lo, hi) as f32).to_bits()
+}
+
+/// Inputs for exp: the whole range that does not overflow, small magnitudes, subnormal results.
+pub fn exp_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 3 {
+            0 => uniform(rng, -104.0, 89.0),
+            1 => log_spread(rng, -30.0, 6.7),
+            _ => uniform(rng, -104.0, -85.0), // subnormal results
+        })
+        .collect()
+}
+
+/// Inputs for log: every positive finite magnitude, and values near 1.
+pub fn log_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|i| if i % 2 == 0 { rng.next_u32() % 0x7f80_0000 } else { uniform(rng, 0.5, 2.0) }).collect()
+}
+
+/// Inputs for sin and cos: small, up to 1e5, the whole finite range, log-spread, next to multiples of pi/2.
+pub fn trig_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 5 {
+            0 => uniform(rng, -10.0, 10.0),
+            1 => uniform(rng, -1e5, 1e5),
+            2 => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000), // the whole finite range
+            3 => log_spread(rng, -20.0, 20.0),
+            _ => {
+                // Next to multiples of pi/2: the hardest reductions.
+                let k = (rng.next_u32() % 2_000_000) as f64;
+                let x = (k * std::f64::consts::FRAC_PI_2) as f32;
+                x.to_bits().wrapping_add(rng.next_u32() % 5).wrapping_sub(2)
+            }
+        })
+        .collect()
+}
+
+/// Inputs for tanh: up to saturation, and log-spread small magnitudes.
+pub fn tanh_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|i| if i % 2 == 0 { uniform(rng, -12.0, 12.0) } else { log_spread(rng, -30.0, 4.5) }).collect()
+}
+
+/// Inputs for sigmoid: from underflow to saturation, and log-spread magnitudes.
+pub fn sigmoid_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|i| if i % 2 == 0 { uniform(rng, -110.0, 30.0) } else { log_spread(rng, -30.0, 6.8) }).collect()
+}
+
+/// Inputs for gelu: the interesting range, log-spread magnitudes, the whole finite range.
+pub fn gelu_inputs(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| match i % 3 {
+            0 => uniform(rng, -15.0, 15.0),
+            1 => log_spread(rng, -30.0, 4.0),
+            _ => (rng.next_u32() % 0x7f80_0000) | (rng.next_u32() & 0x8000_0000),
+        })
+        .collect()
+}
