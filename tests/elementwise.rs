@@ -43,6 +43,8 @@ fn reference_follows_the_documented_rules() -> wgpu_tensor::Result<()> {
     assert!(min[0].is_sign_negative() && min[1].is_sign_negative() && min[2].is_nan() && min[3].is_nan());
     assert!(max[0].is_sign_positive() && max[1].is_sign_positive() && max[2].is_nan() && max[3].is_nan());
     assert_eq!(reference::binary(Rem, &a, &b)?.to_vec::<f32>()?[4..6], [1.5, -1.5]);
+    let p = reference::binary(Pow, &f(&[nan, 1.0, -0.0, -1.0, 2.0]), &f(&[0.0, nan, -1.0, f32::INFINITY, -149.0]))?;
+    assert_eq!(p.to_vec::<f32>()?, [1.0, 1.0, f32::NEG_INFINITY, 1.0, f32::from_bits(1)]); // C99 special values
     let cmp = |op| reference::binary(op, &f(&[nan, -0.0, 1.0]), &f(&[nan, 0.0, 2.0])).and_then(|x| x.to_vec::<bool>());
     assert_eq!(cmp(Eq)?, [false, true, false]);
     assert_eq!(cmp(Ne)?, [true, false, true]);

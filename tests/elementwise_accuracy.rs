@@ -1,7 +1,7 @@
 //! The transcendentals through the tensor API (`DeviceTensor::unary`), in ULPs against the f64 reference
 //! ([`wgpu_tensor::reference::unary_f64`]): f32 within 2 ULP on 10⁶ inputs per function spread over its range, f16
 //! and bf16 within 1 ULP on every input, the special values exact; on the default device, the portable path and
-//! GL. The ignored test prints the max-ULP table beside WGSL's built-ins:
+//! GL; pow (f32/f16/bf16) likewise against f64 `powf`, its C99 special values exact. The ignored test prints the max-ULP table beside WGSL's built-ins:
 //! `cargo test --release --test elementwise_accuracy -- --ignored --nocapture`.
 
 mod elementwise_common;
@@ -9,7 +9,7 @@ mod float_common;
 mod wgsl_harness;
 
 use elementwise_common::*;
-use wgpu_tensor::{Array, DType, Device, UnaryOp, reference};
+use wgpu_tensor::{Array, BinaryOp, DType, Device, UnaryOp, reference};
 
 /// f32 inputs for the transcendental `op`: the generators of the library measurement (10⁶ spread over the range).
 fn f32_inputs(op: UnaryOp, n: usize, seed: u64) -> Array {
@@ -56,6 +56,49 @@ fn half_transcendentals_are_within_one_ulp_on_every_input() {
                 let (err, at, got) = measure(device, op, &x);
                 let show = |b: u64| format!("{:e} ({b:#06x})", value(dtype, b));
                 assert!(err <= 1.0, "{label} {dtype} {op}: {err:.3} ULP at x = {} (gave {})", show(at), show(got));
+            }
+        }
+    }
+}
+
+/// The error of a pow result against f64 `powf`: where that is a zero, an infinity or NaN (the C99 special cases)
+/// the result must be the reference's bits (sign of zero included; any NaN for NaN), else it is measured in ULPs.
+fn pow_error(dtype: DType, ours: u64, reference: u64, x: f64, y: f64) -> f64 {
+    let r = x.powf(y);
+    if r == 0.0 || r.is_infinite() || r.is_nan() {
+        let same = ours == reference || (is_nan(dtype, ours) && is_nan(dtype, reference));
+        return if same { 0.0 } else { f64::INFINITY };
+    }
+    ulp_error(dtype, ours, r)
+}
+
+/// pow on f32 (10⁶ pairs over the whole range: the library measurement's generator), f16 and bf16 (10⁶ random
+/// pairs), and every pair of edge values (zeros, ±1, ±inf, NaNs, subnormals, MAX…): within 2 ULP (f32) or 1 ULP
+/// (halves, the f32 result rounded once) of f64 `powf`, the C99 special cases exact.
+#[test]
+fn pow_is_within_two_ulp_and_exact_on_special_values() {
+    for (label, device) in devices() {
+        for dtype in [DType::F32, DType::F16, DType::BF16] {
+            let n = sizes(label, 1_000_000);
+            let (a, b) = if dtype == DType::F32 {
+                let (a, b) = float_common::pow_inputs(&mut float_common::Rng::new(21), n);
+                let wide = |v: Vec<u32>| v.into_iter().map(u64::from).collect::<Vec<_>>();
+                (from_bits(dtype, &[n], &wide(a)), from_bits(dtype, &[n], &wide(b)))
+            } else {
+                pairs(dtype, n, 22)
+            };
+            let e = edges(dtype);
+            let (ea, eb): (Vec<u64>, Vec<u64>) = e.iter().flat_map(|&x| e.iter().map(move |&y| (x, y))).unzip();
+            let (ea, eb) = (from_bits(dtype, &[ea.len()], &ea), from_bits(dtype, &[eb.len()], &eb));
+            let limit = if dtype == DType::F32 { 2.0 } else { 1.0 };
+            for (x, y) in [(&a, &b), (&ea, &eb)] {
+                let got = device_binary(device, BinaryOp::Pow, x, y).unwrap_or_else(|e| panic!("{label} {dtype}: {e}"));
+                let want = reference::binary(BinaryOp::Pow, x, y).expect("reference");
+                for i in 0..x.len() {
+                    let (vx, vy) = (value(dtype, bits(x, i)), value(dtype, bits(y, i)));
+                    let err = pow_error(dtype, bits(&got, i), bits(&want, i), vx, vy);
+                    assert!(err <= limit, "{label} {dtype} pow({vx:e}, {vy:e}) = {}: {err:.3} ULP", show(&got, i));
+                }
             }
         }
     }

@@ -7,7 +7,8 @@ mod float_common;
 mod wgsl_harness;
 
 use float_common::{
-    Rng, exp_inputs, gelu_inputs, log_inputs, run_ops, show, sigmoid_inputs, tanh_inputs, trig_inputs, ulp_error,
+    Rng, exp_inputs, gelu_inputs, log_inputs, pow_inputs, run_ops, show, sigmoid_inputs, tanh_inputs, trig_inputs,
+    ulp_error,
 };
 use wgpu_tensor::Device;
 
@@ -79,36 +80,6 @@ fn max_ulp(device: &Device, op: u32, reference: fn(f64) -> f64, inputs: &[u32]) 
         }
     }
     worst
-}
-
-/// pow operands: x over the whole positive range with y such that |y log2 x| <= 140 (results across the whole
-/// range, subnormals included), x next to 1 with large y, negative x with integral y, small integral powers, and
-/// random bit patterns (special values, overflow, underflow).
-fn pow_inputs(rng: &mut Rng, n: usize) -> (Vec<u32>, Vec<u32>) {
-    let mut a = Vec::with_capacity(n);
-    let mut b = Vec::with_capacity(n);
-    for i in 0..n {
-        let (x, y) = match i % 5 {
-            0 => {
-                let x = f32::from_bits(rng.next_u32() % 0x7f80_0000);
-                let l = f64::from(x).log2();
-                let y = if l == 0.0 { rng.uniform(-10.0, 10.0) } else { rng.uniform(-140.0, 140.0) / l };
-                (x, y as f32)
-            }
-            1 => {
-                let x = f32::from_bits(0x3f80_0000u32.wrapping_add(rng.next_u32() % 2000).wrapping_sub(1000));
-                let l = f64::from(x).log2();
-                let y = if l == 0.0 { 3.0 } else { rng.uniform(-140.0, 140.0) / l };
-                (x, y as f32)
-            }
-            2 => (-rng.uniform(0.1, 10.0) as f32, (rng.next_u32() % 81) as f32 - 40.0),
-            3 => (rng.uniform(-100.0, 100.0) as f32, (rng.next_u32() % 7) as f32 - 2.0),
-            _ => (f32::from_bits(rng.next_u32()), f32::from_bits(rng.next_u32())),
-        };
-        a.push(x.to_bits());
-        b.push(y.to_bits());
-    }
-    (a, b)
 }
 
 /// The largest ULP error of pow (op 7, or the built-in 17) against f64 powf, with its operands.

@@ -9,6 +9,7 @@
 //! | f16, bf16 | widened exactly to f32, computed there, rounded once: `f16::from_f32(a.to_f32() op b.to_f32())` |
 //! | floats | `minimum`/`maximum`: a NaN operand gives NaN, −0 < +0; comparisons are Rust's (IEEE); `sign`: NaN and ±0 stay, else ±1; `relu`: NaN stays, x ≤ 0 (−0 included) gives +0 |
 //! | Bool | `bitand bitor bitxor not` logical; comparisons with false < true; `is_nan is_inf` false |
+//! | pow (f32, f16, bf16) | Rust's f64 `powf` (C99 special values: `pow(x, ±0) = 1`, `pow(1, y) = 1`, `pow(−1, ±inf) = 1`, …) rounded once to the dtype; like the transcendentals, compared in ULPs |
 //! | transcendentals | computed in f64 by Rust's std (`exp ln sin cos tanh`), `sigmoid` = 1 / (1 + e⁻ˣ), `gelu` = x·Φ(x) = ½·x·(1 + erf(x/√2)), evaluated as ½·x·erfc(−x/√2) (the same function, without the cancellation of 1 + erf for x ≪ 0; `libm`'s erfc), then rounded once to the dtype. Not correctly rounded (an f64 result can sit within 2⁻²⁹ ULP of an f32 tie), so device results are compared in ULPs, not bits |
 //!
 //! NaN results: the reference returns whatever NaN Rust produces; the device's payload may differ (it propagates a
@@ -59,10 +60,14 @@ pub fn binary(op: BinaryOp, a: &Array, b: &Array) -> Result<Array> {
         DType::I32 => int_binary::<i32>(op, a, b, s),
         DType::U64 => int_binary::<u64>(op, a, b, s),
         DType::I64 => int_binary::<i64>(op, a, b, s),
-        DType::F16 => float_binary(op, a, b, s, f16::to_f32, f16::from_f32),
-        DType::BF16 => float_binary(op, a, b, s, bf16::to_f32, bf16::from_f32),
-        DType::F32 => float_binary(op, a, b, s, |x: f32| x, |x| x),
-        DType::F64 => float_binary(op, a, b, s, |x: f64| x, |x| x),
+        DType::F16 => {
+            float_binary(op, a, b, s, (f16::to_f32, f16::from_f32), |v| f16::from_bits(narrow_f64(DType::F16, v)))
+        }
+        DType::BF16 => {
+            float_binary(op, a, b, s, (bf16::to_f32, bf16::from_f32), |v| bf16::from_bits(narrow_f64(DType::BF16, v)))
+        }
+        DType::F32 => float_binary(op, a, b, s, (|x: f32| x, |x| x), |v| v as f32),
+        DType::F64 => float_binary(op, a, b, s, (|x: f64| x, |x| x), |v| v),
     }
 }
 
@@ -255,7 +260,7 @@ fn compare<T: PartialOrd>(op: BinaryOp, x: T, y: T) -> bool {
         BinaryOp::Ge => x >= y,
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => false,
         BinaryOp::Minimum | BinaryOp::Maximum | BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => false,
-        BinaryOp::Shl | BinaryOp::Shr => false,
+        BinaryOp::Shl | BinaryOp::Shr | BinaryOp::Pow => false,
     }
 }
 
@@ -266,7 +271,7 @@ fn bool_binary(op: BinaryOp, x: bool, y: bool) -> bool {
         BitOr => x | y,
         BitXor => x ^ y,
         Eq | Ne | Lt | Le | Gt | Ge => compare(op, x, y),
-        Add | Sub | Mul | Div | Rem | Minimum | Maximum | Shl | Shr => x, // refused by `result_dtype`
+        Add | Sub | Mul | Div | Rem | Minimum | Maximum | Pow | Shl | Shr => x, // refused by `result_dtype`
     }
 }
 
@@ -342,6 +347,7 @@ fn int_binary<T: Int>(op: BinaryOp, a: &Array, b: &Array, shape: &[usize]) -> Re
         Shl => x.shl(y),
         Shr => x.shr(y),
         Eq | Ne | Lt | Le | Gt | Ge => x, // comparisons: above
+        Pow => x,                         // refused by `result_dtype`
     })
 }
 
@@ -448,21 +454,29 @@ fn real_binary<F: Real>(op: BinaryOp, x: F, y: F) -> F {
         Rem => x % y,
         Minimum => minimum(x, y),
         Maximum => maximum(x, y),
+        Pow => F::from_f64(x.to_f64().powf(y.to_f64())),
         Eq | Ne | Lt | Le | Gt | Ge => x,         // comparisons: in `float_binary`
         BitAnd | BitOr | BitXor | Shl | Shr => x, // refused by `result_dtype`
     }
 }
+
+/// Widening of a dtype's values to the type the rules are computed in, and rounding back.
+type Convert<T, F> = (fn(T) -> F, fn(F) -> T);
 
 fn float_binary<T: Element, F: Real>(
     op: BinaryOp,
     a: &Array,
     b: &Array,
     shape: &[usize],
-    widen: fn(T) -> F,
-    narrow: fn(F) -> T,
+    (widen, narrow): Convert<T, F>,
+    from_f64: fn(f64) -> T,
 ) -> Result<Array> {
     if op.is_comparison() {
         return map2(a, b, shape, |x: T, y: T| compare(op, widen(x), widen(y)));
+    }
+    if op == BinaryOp::Pow {
+        // Rounded once from f64 (for halves not through f32: that would round twice).
+        return map2(a, b, shape, |x: T, y: T| from_f64(widen(x).to_f64().powf(widen(y).to_f64())));
     }
     map2(a, b, shape, |x: T, y: T| narrow(real_binary(op, widen(x), widen(y))))
 }
