@@ -10,7 +10,6 @@ const PACK_TEMPLATE: &str = include_str!("../../shaders/matmul_pack.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
-const MUL_LIB: &str = include_str!("../../shaders/lib/mm_u64_mul.wgsl");
 
 /// How the kernel reads one operand's tile from global memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -149,7 +148,7 @@ impl MatmulVariant {
         let mac = match acc {
             Acc::U64 => {
                 "for (var i = 0u; i < 4u; i++) {\n                for (var j = 0u; j < 4u; j++) {\n                    \
-                         acc[i][j] = u64_add(acc[i][j], mm_u64_mul_lo(av[i], bv[j]));\n                }\n            }"
+                         acc[i][j] = u64_add(acc[i][j], u64_mul(av[i], bv[j]));\n                }\n            }"
                     .to_string()
             }
             _ => {
@@ -179,9 +178,6 @@ impl MatmulVariant {
             ],
         );
         let mut parts = vec![U64_LIB];
-        if acc == Acc::U64 {
-            parts.push(MUL_LIB);
-        }
         if self.dtype == DType::F16 {
             parts.extend([ROUND_PACK_LIB, CONVERT_LIB, "fn mark_lossy(lossy: bool) {}\n"]);
         }

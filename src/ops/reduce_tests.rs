@@ -320,22 +320,7 @@ const SHAPES: &[(usize, usize, usize, bool)] = &[
 #[test]
 fn every_op_and_dtype_matches_the_host_tree_bit_for_bit() {
     let mut rng = StdRng::seed_from_u64(10);
-    let dtypes = [
-        DType::Bool,
-        DType::U8,
-        DType::I8,
-        DType::U16,
-        DType::I16,
-        DType::U32,
-        DType::I32,
-        DType::U64,
-        DType::I64,
-        DType::F16,
-        DType::BF16,
-        DType::F32,
-        DType::F64,
-    ];
-    for d in dtypes {
+    for d in DType::ALL {
         for op in OPS {
             if output_dtype(op, d).is_none() {
                 continue;

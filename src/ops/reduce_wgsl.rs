@@ -10,7 +10,6 @@ const FINISH_TEMPLATE: &str = include_str!("../../shaders/reduce_finish.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
-const MUL_LIB: &str = include_str!("../../shaders/lib/mm_u64_mul.wgsl");
 
 /// Elements of the reduced dim per sub-leaf (one invocation reduces `sub` of them, pairwise, as its leaf).
 pub(crate) const LEAF: u32 = 16;
@@ -205,7 +204,7 @@ impl PassVariant {
                 ("leaf_len", &(LEAF * self.sub).to_string()),
             ],
         );
-        libs(acc, &entry)
+        libs(&entry)
     }
 }
 
@@ -230,7 +229,7 @@ pub(crate) fn finish_kernel(op: ReduceOp, dtype: DType) -> String {
         }
     };
     let entry = compose(FINISH_TEMPLATE, &[("fns", &fns), ("per_word", &per_word.to_string()), ("store", &store)]);
-    libs(acc, &entry)
+    libs(&entry)
 }
 
 /// Outputs written by one invocation of the finishing pass.
@@ -242,11 +241,8 @@ pub(crate) fn finish_per_word(op: ReduceOp, dtype: DType) -> u32 {
     }
 }
 
-fn libs(acc: Acc, entry: &str) -> String {
+fn libs(entry: &str) -> String {
     let mut parts = vec![U64_LIB, ROUND_PACK_LIB, CONVERT_LIB];
-    if acc == Acc::U64 {
-        parts.push(MUL_LIB);
-    }
     parts.push("// The conversion library's lossy hook: results here are rounded by definition.\nfn mark_lossy(lossy: bool) {}\n");
     parts.push(entry);
     parts.join("\n")
@@ -307,7 +303,7 @@ fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
         (Acc::F32, ReduceOp::Sum) => "return a + b;",
         (Acc::F32, _) => "return a * b;",
         (Acc::U64, ReduceOp::Sum) => "return u64_add(a, b);",
-        (Acc::U64, ReduceOp::Prod) => "return mm_u64_mul_lo(a, b);",
+        (Acc::U64, ReduceOp::Prod) => "return u64_mul(a, b);",
         (Acc::U64, ReduceOp::Max) => "return select(a, b, gt(b, a));",
         (Acc::U64, _) => "return select(a, b, gt(a, b));",
         (Acc::FBits, ReduceOp::Max) => {
