@@ -13,6 +13,9 @@ use super::CastPolicy;
 use super::wgsl::{CastVariant, WORKGROUP_SIZE};
 
 /// One dispatch of a cast: elements `[first, first + n)`.
+///
+/// With a vec4 variant the bindings cover whole vec4 words: the buffers must hold `n` elements rounded up to 16
+/// bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Chunk {
     /// The first element.
@@ -38,6 +41,8 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
     // word), small enough for both bindings and for u32 indices.
     let per_chunk = ((max_binding / ss.max(ds)).min(1 << 30) / unit * unit).max(unit);
     let per_unit = u64::from(variant.per_unit());
+    // vec4 kernels bind whole vec4 words (the caller checked the buffers have room); word kernels whole words.
+    let word = if variant.vec4 { 16 } else { 4 };
     let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
     let mut chunks = Vec::new();
     let mut first = 0;
@@ -51,9 +56,9 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
             first,
             n: count as u32,
             src_offset,
-            src_size: (count * ss).next_multiple_of(4).min(src_len.saturating_sub(src_offset)),
+            src_size: (count * ss).next_multiple_of(word).min(src_len.saturating_sub(src_offset)),
             dst_offset,
-            dst_size: (count * ds).next_multiple_of(4).min(dst_len.saturating_sub(dst_offset)),
+            dst_size: (count * ds).next_multiple_of(word).min(dst_len.saturating_sub(dst_offset)),
             groups: grid_2d(workgroups, max_dim),
         });
         first += count;
@@ -78,11 +83,14 @@ pub(crate) fn cast(
 ) -> Result<(Storage, u64)> {
     let device = src.device();
     let bytes = n.checked_mul(to.size_in_bytes()).ok_or(crate::Error::ShapeOverflow { shape: vec![n], dtype: to })?;
-    let out = alloc_storage(device, "cast", bytes)?;
+    // Room for whole vec4 words, so the vec4 kernel can store the last one.
+    let out = alloc_storage(device, "cast", bytes.next_multiple_of(16))?;
     if n == 0 {
         return Ok((out, 0));
     }
-    let variant = CastVariant::new(from, to, policy, checked);
+    let mut variant = CastVariant::new(from, to, policy, checked);
+    // The vec4 kernel reads whole vec4 words: the source buffer must hold them (pooled buffers usually do).
+    variant.vec4 = ((n * from.size_in_bytes()) as u64).next_multiple_of(16) <= src.buffer().size();
     let pipeline = device.pipeline(KernelKey::Cast(variant), || variant.wgsl())?;
     let chunks = plan(&variant, n as u64, src.buffer().size(), out.buffer().size(), device.limits());
     let counter = if checked {

@@ -27,17 +27,21 @@ pub(crate) struct CastVariant {
     pub to: DType,
     pub policy: CastPolicy,
     pub checked: bool,
+    /// Whole vec4 words per invocation (16 bytes of the narrower dtype's elements); needs both bindings to cover
+    /// whole vec4s. Otherwise one output word (or 64-bit element) per invocation.
+    pub vec4: bool,
 }
 
 impl CastVariant {
     pub(crate) fn new(from: DType, to: DType, policy: CastPolicy, checked: bool) -> CastVariant {
         let policy = if from.is_int() && to.is_int() { policy } else { CastPolicy::Wrap };
-        CastVariant { from, to, policy, checked }
+        CastVariant { from, to, policy, checked, vec4: true }
     }
 
-    /// Output elements written by one invocation (one word of 8/16-bit outputs, else one element).
+    /// Output elements written by one invocation: 16 bytes of the narrower dtype (vec4), else one word of 8/16-bit
+    /// outputs or one element.
     pub(crate) fn per_unit(&self) -> u32 {
-        per_unit(self.to)
+        if self.vec4 { (16 / self.from.size_in_bytes().min(self.to.size_in_bytes())) as u32 } else { per_unit(self.to) }
     }
 
     /// The composed WGSL module.
@@ -58,15 +62,100 @@ impl CastVariant {
                 ("from", self.from.name()),
                 ("to", self.to.name()),
                 ("per_unit", &per_unit),
+                ("unit_words", if self.vec4 { "vec4 loads and stores" } else { "u32 loads and stores" }),
+                ("word", if self.vec4 { "vec4<u32>" } else { "u32" }),
                 ("counter_binding", counter_binding),
-                ("load_src", &load_src(self.from)),
+                ("load_src", &if self.vec4 { String::new() } else { load_src(self.from) }),
                 ("convert", &convert),
                 ("workgroup_size", &WORKGROUP_SIZE.to_string()),
-                ("store_unit", &store_unit(self.to)),
+                ("store_unit", &if self.vec4 { self.store_vec4_unit() } else { store_unit(self.to) }),
                 ("count_lossy", count_lossy),
             ],
         );
         [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, &entry].join("\n")
+    }
+
+    /// vec4 mode: the unit's source words into a local array, each element converted (zero past `params.n`),
+    /// packed into the output words, stored as whole vec4s.
+    fn store_vec4_unit(&self) -> String {
+        let e = self.per_unit();
+        let (ss, ds) = (self.from.size_in_bytes() as u32, self.to.size_in_bytes() as u32);
+        let (ws, wo) = (e * ss / 4, e * ds / 4);
+        if e <= 4 {
+            return self.unrolled_vec4_unit(e, ws, wo);
+        }
+        let mut s = format!("var w: array<u32, {ws}>;\n");
+        for v in 0..ws / 4 {
+            s.push_str(&format!(
+                "    {{\n        let x = src[u * {}u + {v}u];\n        \
+                 w[{}] = x.x; w[{}] = x.y; w[{}] = x.z; w[{}] = x.w;\n    }}\n",
+                ws / 4,
+                4 * v,
+                4 * v + 1,
+                4 * v + 2,
+                4 * v + 3
+            ));
+        }
+        let x = match ss {
+            1 => "vec2<u32>(sub_get(w[j >> 2u], j & 3u, 8u), 0u)",
+            2 => "vec2<u32>(sub_get(w[j >> 1u], j & 1u, 16u), 0u)",
+            4 => "vec2<u32>(w[j], 0u)",
+            _ => "vec2<u32>(w[2u * j], w[2u * j + 1u])",
+        };
+        let put = match ds {
+            1 => "o[j >> 2u] = sub_put(o[j >> 2u], j & 3u, 8u, r.x);",
+            2 => "o[j >> 1u] = sub_put(o[j >> 1u], j & 1u, 16u, r.x);",
+            4 => "o[j] = r.x;",
+            _ => "o[2u * j] = r.x;\n            o[2u * j + 1u] = r.y;",
+        };
+        s.push_str(&format!(
+            "    var o: array<u32, {wo}>;\n    for (var j = 0u; j < {e}u; j++) {{\n        \
+             if first + j < params.n {{\n            let r = convert_counted({x}, &lossy_n);\n            \
+             {put}\n        }}\n    }}\n"
+        ));
+        for v in 0..wo / 4 {
+            s.push_str(&format!(
+                "    dst[u * {}u + {v}u] = vec4<u32>(o[{}], o[{}], o[{}], o[{}]);\n",
+                wo / 4,
+                4 * v,
+                4 * v + 1,
+                4 * v + 2,
+                4 * v + 3
+            ));
+        }
+        s
+    }
+
+    /// vec4 mode with ≤ 4 elements a unit (32/64-bit dtypes): unrolled, every word a component of a loaded vec4
+    /// (no local arrays, which lavapipe keeps in memory when indexed in a loop).
+    fn unrolled_vec4_unit(&self, e: u32, ws: u32, wo: u32) -> String {
+        const LANE: [&str; 4] = ["x", "y", "z", "w"];
+        let word = |i: u32| format!("x{}.{}", i / 4, LANE[(i % 4) as usize]);
+        let mut s = String::new();
+        for v in 0..ws / 4 {
+            s.push_str(&format!("let x{v} = src[u * {}u + {v}u];\n    ", ws / 4));
+        }
+        let mut out_words = Vec::new();
+        for j in 0..e {
+            let x = match self.from.size_in_bytes() {
+                4 => format!("vec2<u32>({}, 0u)", word(j)),
+                _ => format!("vec2<u32>({}, {})", word(2 * j), word(2 * j + 1)),
+            };
+            // Elements past params.n (tail padding) are written as zero, and not counted.
+            s.push_str(&format!(
+                "var r{j} = vec2<u32>(0u);\n    if first + {j}u < params.n {{\n        \
+                 r{j} = convert_counted({x}, &lossy_n);\n    }}\n    "
+            ));
+            out_words.push(format!("r{j}.x"));
+            if self.to.size_in_bytes() == 8 {
+                out_words.push(format!("r{j}.y"));
+            }
+        }
+        for v in 0..wo / 4 {
+            let w = &out_words[(4 * v) as usize..(4 * v + 4) as usize];
+            s.push_str(&format!("dst[u * {}u + {v}u] = vec4<u32>({});\n    ", wo / 4, w.join(", ")));
+        }
+        s
     }
 }
 
@@ -78,13 +167,17 @@ pub(crate) fn per_unit(to: DType) -> u32 {
     }
 }
 
+/// Word mode: `fn load_src(j)`, source element j of the chunk zero-extended into (lo, hi).
 fn load_src(from: DType) -> String {
-    match from.size_in_bytes() {
-        1 => "return vec2<u32>(sub_get(src[j >> 2u], j & 3u, 8u), 0u);".into(),
-        2 => "return vec2<u32>(sub_get(src[j >> 1u], j & 1u, 16u), 0u);".into(),
-        4 => "return vec2<u32>(src[j], 0u);".into(),
-        _ => "return vec2<u32>(src[2u * j], src[2u * j + 1u]);".into(),
-    }
+    let body = match from.size_in_bytes() {
+        1 => "return vec2<u32>(sub_get(src[j >> 2u], j & 3u, 8u), 0u);",
+        2 => "return vec2<u32>(sub_get(src[j >> 1u], j & 1u, 16u), 0u);",
+        4 => "return vec2<u32>(src[j], 0u);",
+        _ => "return vec2<u32>(src[2u * j], src[2u * j + 1u]);",
+    };
+    format!(
+        "// Source element j of the chunk, zero-extended into (lo, hi).\nfn load_src(j: u32) -> vec2<u32> {{\n    {body}\n}}\n"
+    )
 }
 
 fn store_unit(to: DType) -> String {
@@ -94,12 +187,13 @@ fn store_unit(to: DType) -> String {
             let k = 4 / n;
             format!(
                 "var word = 0u;\n    for (var t = 0u; t < {k}u; t++) {{\n        if first + t < params.n {{\n            \
-                 word = sub_put(word, t, {bits}u, convert_at(first + t, &lossy_n).x);\n        }}\n    }}\n    \
+                 word = sub_put(word, t, {bits}u, convert_counted(load_src(first + t), &lossy_n).x);\n        }}\n    }}\n    \
                  dst[u] = word;"
             )
         }
-        4 => "dst[u] = convert_at(first, &lossy_n).x;".into(),
-        _ => "let r = convert_at(first, &lossy_n);\n    dst[2u * u] = r.x;\n    dst[2u * u + 1u] = r.y;".into(),
+        4 => "dst[u] = convert_counted(load_src(first), &lossy_n).x;".into(),
+        _ => "let r = convert_counted(load_src(first), &lossy_n);\n    dst[2u * u] = r.x;\n    dst[2u * u + 1u] = r.y;"
+            .into(),
     }
 }
 
@@ -153,8 +247,8 @@ mod tests {
         for from in DType::ALL {
             for to in DType::ALL {
                 for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
-                    for checked in [false, true] {
-                        let v = CastVariant::new(from, to, policy, checked);
+                    for (checked, vec4) in [(false, false), (false, true), (true, false), (true, true)] {
+                        let v = CastVariant { vec4, ..CastVariant::new(from, to, policy, checked) };
                         let src = v.wgsl();
                         assert!(!src.contains("{{") && !src.contains("}}"), "{v:?}: a placeholder survived");
                         assert!(src.contains("fn main("), "{v:?}");
@@ -164,8 +258,8 @@ mod tests {
                 }
             }
         }
-        // 169 pairs x checked, plus Saturate for the 64 integer -> integer pairs.
-        assert_eq!(keys.len(), 169 * 2 + 64 * 2);
+        // 169 pairs x checked x vec4, plus Saturate for the 64 integer -> integer pairs.
+        assert_eq!(keys.len(), (169 * 2 + 64 * 2) * 2);
     }
 
     /// Every variant, the same-dtype ones included (the API copies those instead), passes wgpu's validation and
@@ -176,8 +270,8 @@ mod tests {
         for from in DType::ALL {
             for to in DType::ALL {
                 for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
-                    for checked in [false, true] {
-                        let v = CastVariant::new(from, to, policy, checked);
+                    for (checked, vec4) in [(false, false), (false, true), (true, false), (true, true)] {
+                        let v = CastVariant { vec4, ..CastVariant::new(from, to, policy, checked) };
                         if let Err(e) = device.pipeline(crate::kernels::KernelKey::Cast(v), || v.wgsl()) {
                             panic!("{v:?}: {e}");
                         }
