@@ -26,7 +26,7 @@ const TEMPLATE: &str = include_str!("../../../shaders/elementwise.wgsl");
 pub(crate) const WORKGROUP_SIZE: u32 = 64;
 
 /// Flat mode: units (16 bytes of the narrowest dtype each) per invocation, consecutive.
-pub(crate) const UNITS_PER_INVOCATION: u32 = 2;
+pub(crate) const UNITS_PER_INVOCATION: u32 = 4;
 
 /// How a flat kernel finds an operand's elements of unit `q` (the output's elements `[q * E, q * E + E)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
