@@ -77,58 +77,12 @@ impl CastVariant {
 
     /// vec4 mode: the unit's source words into a local array, each element converted (zero past `params.n`),
     /// packed into the output words, stored as whole vec4s.
+    /// vec4 mode: unit u's source vec4s loaded, each element converted (zero past `params.n`, not counted), packed
+    /// into output words and stored as whole vec4s — unrolled, every word a component of a loaded vec4 (no local
+    /// arrays, which lavapipe keeps in memory when indexed in a loop).
     fn store_vec4_unit(&self) -> String {
         let e = self.per_unit();
-        let (ss, ds) = (self.from.size_in_bytes() as u32, self.to.size_in_bytes() as u32);
-        let (ws, wo) = (e * ss / 4, e * ds / 4);
-        if e <= 4 {
-            return self.unrolled_vec4_unit(e, ws, wo);
-        }
-        let mut s = format!("var w: array<u32, {ws}>;\n");
-        for v in 0..ws / 4 {
-            s.push_str(&format!(
-                "    {{\n        let x = src[u * {}u + {v}u];\n        \
-                 w[{}] = x.x; w[{}] = x.y; w[{}] = x.z; w[{}] = x.w;\n    }}\n",
-                ws / 4,
-                4 * v,
-                4 * v + 1,
-                4 * v + 2,
-                4 * v + 3
-            ));
-        }
-        let x = match ss {
-            1 => "vec2<u32>(sub_get(w[j >> 2u], j & 3u, 8u), 0u)",
-            2 => "vec2<u32>(sub_get(w[j >> 1u], j & 1u, 16u), 0u)",
-            4 => "vec2<u32>(w[j], 0u)",
-            _ => "vec2<u32>(w[2u * j], w[2u * j + 1u])",
-        };
-        let put = match ds {
-            1 => "o[j >> 2u] = sub_put(o[j >> 2u], j & 3u, 8u, r.x);",
-            2 => "o[j >> 1u] = sub_put(o[j >> 1u], j & 1u, 16u, r.x);",
-            4 => "o[j] = r.x;",
-            _ => "o[2u * j] = r.x;\n            o[2u * j + 1u] = r.y;",
-        };
-        s.push_str(&format!(
-            "    var o: array<u32, {wo}>;\n    for (var j = 0u; j < {e}u; j++) {{\n        \
-             if first + j < params.n {{\n            let r = convert_counted({x}, &lossy_n);\n            \
-             {put}\n        }}\n    }}\n"
-        ));
-        for v in 0..wo / 4 {
-            s.push_str(&format!(
-                "    dst[u * {}u + {v}u] = vec4<u32>(o[{}], o[{}], o[{}], o[{}]);\n",
-                wo / 4,
-                4 * v,
-                4 * v + 1,
-                4 * v + 2,
-                4 * v + 3
-            ));
-        }
-        s
-    }
-
-    /// vec4 mode with ≤ 4 elements a unit (32/64-bit dtypes): unrolled, every word a component of a loaded vec4
-    /// (no local arrays, which lavapipe keeps in memory when indexed in a loop).
-    fn unrolled_vec4_unit(&self, e: u32, ws: u32, wo: u32) -> String {
+        let (ws, wo) = (e * self.from.size_in_bytes() as u32 / 4, e * self.to.size_in_bytes() as u32 / 4);
         const LANE: [&str; 4] = ["x", "y", "z", "w"];
         let word = |i: u32| format!("x{}.{}", i / 4, LANE[(i % 4) as usize]);
         let mut s = String::new();
@@ -138,6 +92,8 @@ impl CastVariant {
         let mut out_words = Vec::new();
         for j in 0..e {
             let x = match self.from.size_in_bytes() {
+                1 => format!("vec2<u32>(sub_get({}, {}u, 8u), 0u)", word(j / 4), j % 4),
+                2 => format!("vec2<u32>(sub_get({}, {}u, 16u), 0u)", word(j / 2), j % 2),
                 4 => format!("vec2<u32>({}, 0u)", word(j)),
                 _ => format!("vec2<u32>({}, {})", word(2 * j), word(2 * j + 1)),
             };
@@ -146,10 +102,20 @@ impl CastVariant {
                 "var r{j} = vec2<u32>(0u);\n    if first + {j}u < params.n {{\n        \
                  r{j} = convert_counted({x}, &lossy_n);\n    }}\n    "
             ));
-            out_words.push(format!("r{j}.x"));
-            if self.to.size_in_bytes() == 8 {
-                out_words.push(format!("r{j}.y"));
-            }
+        }
+        let packed = |per: u32, bits: u32| -> Vec<String> {
+            (0..e / per)
+                .map(|w| {
+                    (0..per)
+                        .fold("0u".to_string(), |acc, t| format!("sub_put({acc}, {t}u, {bits}u, r{}.x)", w * per + t))
+                })
+                .collect()
+        };
+        match self.to.size_in_bytes() {
+            1 => out_words = packed(4, 8),
+            2 => out_words = packed(2, 16),
+            4 => out_words.extend((0..e).map(|j| format!("r{j}.x"))),
+            _ => out_words.extend((0..e).flat_map(|j| [format!("r{j}.x"), format!("r{j}.y")])),
         }
         for v in 0..wo / 4 {
             let w = &out_words[(4 * v) as usize..(4 * v + 4) as usize];
