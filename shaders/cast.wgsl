@@ -1,6 +1,6 @@
 // Exact cast {{from}} -> {{to}} (see src/cast/mod.rs for the rules). Composed after lib/u64.wgsl, lib/subword.wgsl,
-// lib/round_pack.wgsl and lib/convert.wgsl. Invocation u writes output unit u: {{per_unit}} whole output element(s)
-// in whole words ({{unit_words}}), so sub-word outputs never race; elements past params.n (tail padding) are written
+// lib/round_pack.wgsl and lib/convert.wgsl. Unit u is {{per_unit}} whole output element(s) in whole words
+// ({{unit_words}}), so sub-word outputs never race; an invocation writes {{units}} consecutive unit(s); elements past params.n (tail padding) are written
 // as zero.
 
 struct Params {
@@ -42,12 +42,16 @@ fn convert_counted(x: vec2<u32>, lossy_n: ptr<function, u32>) -> vec2<u32> {
 
 @compute @workgroup_size({{workgroup_size}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let u = gid.y * params.row + gid.x;
-    let first = u * {{per_unit}}u;
-    if first >= params.n {
-        return;
-    }
+    let inv = gid.y * params.row + gid.x;
     var lossy_n = 0u;
-    {{store_unit}}
+    // Invocation inv writes units [inv * {{units}}, inv * {{units}} + {{units}}).
+    for (var t = 0u; t < {{units}}u; t++) {
+        let u = inv * {{units}}u + t;
+        let first = u * {{per_unit}}u;
+        if first >= params.n {
+            break;
+        }
+        {{store_unit}}
+    }
     {{count_lossy}}
 }

@@ -1,6 +1,6 @@
 //! The cast kernel launcher: splits a cast into chunks whose bindings fit `max_storage_buffer_binding_size`
 //! (offsets aligned to `min_storage_buffer_offset_alignment`), and dispatches each chunk on a 2-D grid so no
-//! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes one output unit (see
+//! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes a few output units (see
 //! `shaders/cast.wgsl`), so the work per invocation is small and bounded (no grid-stride loops).
 
 use crate::device::Recorder;
@@ -40,7 +40,7 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
     // Elements per chunk: a multiple of `unit` (so every byte offset is aligned and sub-word outputs start on a
     // word), small enough for both bindings and for u32 indices.
     let per_chunk = ((max_binding / ss.max(ds)).min(1 << 30) / unit * unit).max(unit);
-    let per_unit = u64::from(variant.per_unit());
+    let per_invocation = u64::from(variant.per_unit() * variant.units_per_invocation());
     // vec4 kernels bind whole vec4 words (the caller checked the buffers have room); word kernels whole words.
     let word = if variant.vec4 { 16 } else { 4 };
     let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
@@ -50,7 +50,7 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
         let count = per_chunk.min(n - first);
         let src_offset = first * ss;
         let dst_offset = first * ds;
-        let invocations = count.div_ceil(per_unit);
+        let invocations = count.div_ceil(per_invocation);
         let workgroups = u32::try_from(invocations.div_ceil(u64::from(WORKGROUP_SIZE))).unwrap_or(u32::MAX);
         chunks.push(Chunk {
             first,
@@ -166,8 +166,8 @@ mod tests {
                 assert!(c.src_size % 4 == 0 && c.dst_size % 4 == 0);
                 assert!(c.src_offset + c.src_size <= src_len && c.dst_offset + c.dst_size <= dst_len);
                 assert!(c.groups.0 <= 65_535 && c.groups.1 <= 65_535);
-                let units = u64::from(c.n).div_ceil(u64::from(v.per_unit()));
-                assert!(u64::from(c.groups.0) * u64::from(c.groups.1) * u64::from(WORKGROUP_SIZE) >= units);
+                let invocations = u64::from(c.n).div_ceil(u64::from(v.per_unit() * v.units_per_invocation()));
+                assert!(u64::from(c.groups.0) * u64::from(c.groups.1) * u64::from(WORKGROUP_SIZE) >= invocations);
                 next += u64::from(c.n);
             }
             assert_eq!(next, n);

@@ -38,7 +38,12 @@ impl CastVariant {
         CastVariant { from, to, policy, checked, vec4: true }
     }
 
-    /// Output elements written by one invocation: 16 bytes of the narrower dtype (vec4), else one word of 8/16-bit
+    /// Units written by one invocation (consecutive): 4 in vec4 mode (the best of 1/2/4 on lavapipe), else 1.
+    pub(crate) fn units_per_invocation(&self) -> u32 {
+        if self.vec4 { 4 } else { 1 }
+    }
+
+    /// Output elements of one unit: 16 bytes of the narrower dtype (vec4), else one word of 8/16-bit
     /// outputs or one element.
     pub(crate) fn per_unit(&self) -> u32 {
         if self.vec4 { (16 / self.from.size_in_bytes().min(self.to.size_in_bytes())) as u32 } else { per_unit(self.to) }
@@ -62,6 +67,7 @@ impl CastVariant {
                 ("from", self.from.name()),
                 ("to", self.to.name()),
                 ("per_unit", &per_unit),
+                ("units", &self.units_per_invocation().to_string()),
                 ("unit_words", if self.vec4 { "vec4 loads and stores" } else { "u32 loads and stores" }),
                 ("word", if self.vec4 { "vec4<u32>" } else { "u32" }),
                 ("counter_binding", counter_binding),
