@@ -174,4 +174,25 @@ mod tests {
         }
         assert!(plan(&CastVariant::new(DType::U8, DType::U16, CastPolicy::Wrap, false), 0, 4, 4, &limits).is_empty());
     }
+
+    /// A source buffer without room for whole vec4 words takes the word kernel, with the same results.
+    #[test]
+    fn a_source_without_whole_vec4_room_takes_the_word_kernel() -> Result<()> {
+        let device = crate::Device::new()?;
+        let n = 37; // 148 bytes of i32: the last vec4 word is partly outside the buffer
+        let src: Vec<i32> = (0..n as i32).map(|i| i.wrapping_mul(1_000_003) - 7).collect();
+        let bytes: Vec<u8> = src.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let buffer = device.create_buffer("src", bytes.len() as u64, usage, false)?;
+        device.wgpu_queue().write_buffer(&buffer, 0, &bytes);
+        let storage = Storage::new(&device, buffer);
+        for to in [DType::F32, DType::U8, DType::I64, DType::F16, DType::Bool] {
+            let (out, _) = cast(&storage, n, DType::I32, to, CastPolicy::Wrap, false)?;
+            let len = n * to.size_in_bytes();
+            let got = device.read_buffer_bytes(out.buffer(), 0, (len as u64).next_multiple_of(4))?;
+            let want = crate::Array::from(src.clone()).cast(to)?;
+            assert_eq!(&got[..len], want.as_bytes(), "i32 -> {to}");
+        }
+        Ok(())
+    }
 }
