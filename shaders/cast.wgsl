@@ -1,6 +1,7 @@
 // Exact cast {{from}} -> {{to}} (see src/cast/mod.rs for the rules). Composed after lib/u64.wgsl, lib/subword.wgsl,
-// lib/round_pack.wgsl and lib/convert.wgsl. Invocation u writes output unit u: {{per_unit}} whole output element(s)
-// in whole words, so sub-word outputs never race; elements past params.n (tail padding) are written as zero.
+// lib/round_pack.wgsl and lib/convert.wgsl. Unit u is {{per_unit}} whole output element(s) in whole words
+// ({{unit_words}}), so sub-word outputs never race; an invocation writes {{units}} consecutive unit(s); elements past params.n (tail padding) are written
+// as zero.
 
 struct Params {
     // Elements in this chunk (the bindings start at the chunk's first element).
@@ -12,8 +13,8 @@ struct Params {
     pad: u32,
 }
 
-@group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(0) var<storage, read> src: array<{{word}}>;
+@group(0) @binding(1) var<storage, read_write> dst: array<{{word}}>;
 @group(0) @binding(2) var<uniform> params: Params;
 {{counter_binding}}
 
@@ -24,32 +25,33 @@ fn mark_lossy(c: bool) {
     lossy_elem = lossy_elem || c;
 }
 
-// Source element j of the chunk, zero-extended into (lo, hi).
-fn load_src(j: u32) -> vec2<u32> {
-    {{load_src}}
-}
+{{load_src}}
 
 // One element {{from}} -> {{to}}.
 fn convert(x: vec2<u32>) -> vec2<u32> {
     {{convert}}
 }
 
-// Converts element j and counts it when lossy.
-fn convert_at(j: u32, lossy_n: ptr<function, u32>) -> vec2<u32> {
+// Converts x and counts it when lossy.
+fn convert_counted(x: vec2<u32>, lossy_n: ptr<function, u32>) -> vec2<u32> {
     lossy_elem = false;
-    let r = convert(load_src(j));
+    let r = convert(x);
     *lossy_n += select(0u, 1u, lossy_elem);
     return r;
 }
 
 @compute @workgroup_size({{workgroup_size}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let u = gid.y * params.row + gid.x;
-    let first = u * {{per_unit}}u;
-    if first >= params.n {
-        return;
-    }
+    let inv = gid.y * params.row + gid.x;
     var lossy_n = 0u;
-    {{store_unit}}
+    // Invocation inv writes units [inv * {{units}}, inv * {{units}} + {{units}}).
+    for (var t = 0u; t < {{units}}u; t++) {
+        let u = inv * {{units}}u + t;
+        let first = u * {{per_unit}}u;
+        if first >= params.n {
+            break;
+        }
+        {{store_unit}}
+    }
     {{count_lossy}}
 }

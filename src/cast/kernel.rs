@@ -1,6 +1,6 @@
 //! The cast kernel launcher: splits a cast into chunks whose bindings fit `max_storage_buffer_binding_size`
 //! (offsets aligned to `min_storage_buffer_offset_alignment`), and dispatches each chunk on a 2-D grid so no
-//! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes one output unit (see
+//! dimension passes `max_compute_workgroups_per_dimension`. One invocation writes a few output units (see
 //! `shaders/cast.wgsl`), so the work per invocation is small and bounded (no grid-stride loops).
 
 use crate::device::Recorder;
@@ -13,6 +13,9 @@ use super::CastPolicy;
 use super::wgsl::{CastVariant, WORKGROUP_SIZE};
 
 /// One dispatch of a cast: elements `[first, first + n)`.
+///
+/// With a vec4 variant the bindings cover whole vec4 words: the buffers must hold `n` elements rounded up to 16
+/// bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Chunk {
     /// The first element.
@@ -37,7 +40,9 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
     // Elements per chunk: a multiple of `unit` (so every byte offset is aligned and sub-word outputs start on a
     // word), small enough for both bindings and for u32 indices.
     let per_chunk = ((max_binding / ss.max(ds)).min(1 << 30) / unit * unit).max(unit);
-    let per_unit = u64::from(variant.per_unit());
+    let per_invocation = u64::from(variant.per_unit() * variant.units_per_invocation());
+    // vec4 kernels bind whole vec4 words (the caller checked the buffers have room); word kernels whole words.
+    let word = if variant.vec4 { 16 } else { 4 };
     let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
     let mut chunks = Vec::new();
     let mut first = 0;
@@ -45,15 +50,15 @@ pub(crate) fn plan(variant: &CastVariant, n: u64, src_len: u64, dst_len: u64, li
         let count = per_chunk.min(n - first);
         let src_offset = first * ss;
         let dst_offset = first * ds;
-        let invocations = count.div_ceil(per_unit);
+        let invocations = count.div_ceil(per_invocation);
         let workgroups = u32::try_from(invocations.div_ceil(u64::from(WORKGROUP_SIZE))).unwrap_or(u32::MAX);
         chunks.push(Chunk {
             first,
             n: count as u32,
             src_offset,
-            src_size: (count * ss).next_multiple_of(4).min(src_len.saturating_sub(src_offset)),
+            src_size: (count * ss).next_multiple_of(word).min(src_len.saturating_sub(src_offset)),
             dst_offset,
-            dst_size: (count * ds).next_multiple_of(4).min(dst_len.saturating_sub(dst_offset)),
+            dst_size: (count * ds).next_multiple_of(word).min(dst_len.saturating_sub(dst_offset)),
             groups: grid_2d(workgroups, max_dim),
         });
         first += count;
@@ -78,11 +83,14 @@ pub(crate) fn cast(
 ) -> Result<(Storage, u64)> {
     let device = src.device();
     let bytes = n.checked_mul(to.size_in_bytes()).ok_or(crate::Error::ShapeOverflow { shape: vec![n], dtype: to })?;
-    let out = alloc_storage(device, "cast", bytes)?;
+    // Room for whole vec4 words, so the vec4 kernel can store the last one.
+    let out = alloc_storage(device, "cast", bytes.next_multiple_of(16))?;
     if n == 0 {
         return Ok((out, 0));
     }
-    let variant = CastVariant::new(from, to, policy, checked);
+    let mut variant = CastVariant::new(from, to, policy, checked);
+    // The vec4 kernel reads whole vec4 words: the source buffer must hold them (pooled buffers usually do).
+    variant.vec4 = ((n * from.size_in_bytes()) as u64).next_multiple_of(16) <= src.buffer().size();
     let pipeline = device.pipeline(KernelKey::Cast(variant), || variant.wgsl())?;
     let chunks = plan(&variant, n as u64, src.buffer().size(), out.buffer().size(), device.limits());
     let counter = if checked {
@@ -158,12 +166,33 @@ mod tests {
                 assert!(c.src_size % 4 == 0 && c.dst_size % 4 == 0);
                 assert!(c.src_offset + c.src_size <= src_len && c.dst_offset + c.dst_size <= dst_len);
                 assert!(c.groups.0 <= 65_535 && c.groups.1 <= 65_535);
-                let units = u64::from(c.n).div_ceil(u64::from(v.per_unit()));
-                assert!(u64::from(c.groups.0) * u64::from(c.groups.1) * u64::from(WORKGROUP_SIZE) >= units);
+                let invocations = u64::from(c.n).div_ceil(u64::from(v.per_unit() * v.units_per_invocation()));
+                assert!(u64::from(c.groups.0) * u64::from(c.groups.1) * u64::from(WORKGROUP_SIZE) >= invocations);
                 next += u64::from(c.n);
             }
             assert_eq!(next, n);
         }
         assert!(plan(&CastVariant::new(DType::U8, DType::U16, CastPolicy::Wrap, false), 0, 4, 4, &limits).is_empty());
+    }
+
+    /// A source buffer without room for whole vec4 words takes the word kernel, with the same results.
+    #[test]
+    fn a_source_without_whole_vec4_room_takes_the_word_kernel() -> Result<()> {
+        let device = crate::Device::new()?;
+        let n = 37; // 148 bytes of i32: the last vec4 word is partly outside the buffer
+        let src: Vec<i32> = (0..n as i32).map(|i| i.wrapping_mul(1_000_003) - 7).collect();
+        let bytes: Vec<u8> = src.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let buffer = device.create_buffer("src", bytes.len() as u64, usage, false)?;
+        device.wgpu_queue().write_buffer(&buffer, 0, &bytes);
+        let storage = Storage::new(&device, buffer);
+        for to in [DType::F32, DType::U8, DType::I64, DType::F16, DType::Bool] {
+            let (out, _) = cast(&storage, n, DType::I32, to, CastPolicy::Wrap, false)?;
+            let len = n * to.size_in_bytes();
+            let got = device.read_buffer_bytes(out.buffer(), 0, (len as u64).next_multiple_of(4))?;
+            let want = crate::Array::from(src.clone()).cast(to)?;
+            assert_eq!(&got[..len], want.as_bytes(), "i32 -> {to}");
+        }
+        Ok(())
     }
 }

@@ -27,17 +27,26 @@ pub(crate) struct CastVariant {
     pub to: DType,
     pub policy: CastPolicy,
     pub checked: bool,
+    /// Whole vec4 words per invocation (16 bytes of the narrower dtype's elements); needs both bindings to cover
+    /// whole vec4s. Otherwise one output word (or 64-bit element) per invocation.
+    pub vec4: bool,
 }
 
 impl CastVariant {
     pub(crate) fn new(from: DType, to: DType, policy: CastPolicy, checked: bool) -> CastVariant {
         let policy = if from.is_int() && to.is_int() { policy } else { CastPolicy::Wrap };
-        CastVariant { from, to, policy, checked }
+        CastVariant { from, to, policy, checked, vec4: true }
     }
 
-    /// Output elements written by one invocation (one word of 8/16-bit outputs, else one element).
+    /// Units written by one invocation (consecutive): 4 in vec4 mode (the best of 1/2/4 on lavapipe), else 1.
+    pub(crate) fn units_per_invocation(&self) -> u32 {
+        if self.vec4 { 4 } else { 1 }
+    }
+
+    /// Output elements of one unit: 16 bytes of the narrower dtype (vec4), else one word of 8/16-bit
+    /// outputs or one element.
     pub(crate) fn per_unit(&self) -> u32 {
-        per_unit(self.to)
+        if self.vec4 { (16 / self.from.size_in_bytes().min(self.to.size_in_bytes())) as u32 } else { per_unit(self.to) }
     }
 
     /// The composed WGSL module.
@@ -58,15 +67,67 @@ impl CastVariant {
                 ("from", self.from.name()),
                 ("to", self.to.name()),
                 ("per_unit", &per_unit),
+                ("units", &self.units_per_invocation().to_string()),
+                ("unit_words", if self.vec4 { "vec4 loads and stores" } else { "u32 loads and stores" }),
+                ("word", if self.vec4 { "vec4<u32>" } else { "u32" }),
                 ("counter_binding", counter_binding),
-                ("load_src", &load_src(self.from)),
+                ("load_src", &if self.vec4 { String::new() } else { load_src(self.from) }),
                 ("convert", &convert),
                 ("workgroup_size", &WORKGROUP_SIZE.to_string()),
-                ("store_unit", &store_unit(self.to)),
+                ("store_unit", &if self.vec4 { self.store_vec4_unit() } else { store_unit(self.to) }),
                 ("count_lossy", count_lossy),
             ],
         );
         [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, &entry].join("\n")
+    }
+
+    /// vec4 mode: the unit's source words into a local array, each element converted (zero past `params.n`),
+    /// packed into the output words, stored as whole vec4s.
+    /// vec4 mode: unit u's source vec4s loaded, each element converted (zero past `params.n`, not counted), packed
+    /// into output words and stored as whole vec4s — unrolled, every word a component of a loaded vec4 (no local
+    /// arrays, which lavapipe keeps in memory when indexed in a loop).
+    fn store_vec4_unit(&self) -> String {
+        let e = self.per_unit();
+        let (ws, wo) = (e * self.from.size_in_bytes() as u32 / 4, e * self.to.size_in_bytes() as u32 / 4);
+        const LANE: [&str; 4] = ["x", "y", "z", "w"];
+        let word = |i: u32| format!("x{}.{}", i / 4, LANE[(i % 4) as usize]);
+        let mut s = String::new();
+        for v in 0..ws / 4 {
+            s.push_str(&format!("let x{v} = src[u * {}u + {v}u];\n    ", ws / 4));
+        }
+        let mut out_words = Vec::new();
+        for j in 0..e {
+            let x = match self.from.size_in_bytes() {
+                1 => format!("vec2<u32>(sub_get({}, {}u, 8u), 0u)", word(j / 4), j % 4),
+                2 => format!("vec2<u32>(sub_get({}, {}u, 16u), 0u)", word(j / 2), j % 2),
+                4 => format!("vec2<u32>({}, 0u)", word(j)),
+                _ => format!("vec2<u32>({}, {})", word(2 * j), word(2 * j + 1)),
+            };
+            // Elements past params.n (tail padding) are written as zero, and not counted.
+            s.push_str(&format!(
+                "var r{j} = vec2<u32>(0u);\n    if first + {j}u < params.n {{\n        \
+                 r{j} = convert_counted({x}, &lossy_n);\n    }}\n    "
+            ));
+        }
+        let packed = |per: u32, bits: u32| -> Vec<String> {
+            (0..e / per)
+                .map(|w| {
+                    (0..per)
+                        .fold("0u".to_string(), |acc, t| format!("sub_put({acc}, {t}u, {bits}u, r{}.x)", w * per + t))
+                })
+                .collect()
+        };
+        match self.to.size_in_bytes() {
+            1 => out_words = packed(4, 8),
+            2 => out_words = packed(2, 16),
+            4 => out_words.extend((0..e).map(|j| format!("r{j}.x"))),
+            _ => out_words.extend((0..e).flat_map(|j| [format!("r{j}.x"), format!("r{j}.y")])),
+        }
+        for v in 0..wo / 4 {
+            let w = &out_words[(4 * v) as usize..(4 * v + 4) as usize];
+            s.push_str(&format!("dst[u * {}u + {v}u] = vec4<u32>({});\n    ", wo / 4, w.join(", ")));
+        }
+        s
     }
 }
 
@@ -78,13 +139,17 @@ pub(crate) fn per_unit(to: DType) -> u32 {
     }
 }
 
+/// Word mode: `fn load_src(j)`, source element j of the chunk zero-extended into (lo, hi).
 fn load_src(from: DType) -> String {
-    match from.size_in_bytes() {
-        1 => "return vec2<u32>(sub_get(src[j >> 2u], j & 3u, 8u), 0u);".into(),
-        2 => "return vec2<u32>(sub_get(src[j >> 1u], j & 1u, 16u), 0u);".into(),
-        4 => "return vec2<u32>(src[j], 0u);".into(),
-        _ => "return vec2<u32>(src[2u * j], src[2u * j + 1u]);".into(),
-    }
+    let body = match from.size_in_bytes() {
+        1 => "return vec2<u32>(sub_get(src[j >> 2u], j & 3u, 8u), 0u);",
+        2 => "return vec2<u32>(sub_get(src[j >> 1u], j & 1u, 16u), 0u);",
+        4 => "return vec2<u32>(src[j], 0u);",
+        _ => "return vec2<u32>(src[2u * j], src[2u * j + 1u]);",
+    };
+    format!(
+        "// Source element j of the chunk, zero-extended into (lo, hi).\nfn load_src(j: u32) -> vec2<u32> {{\n    {body}\n}}\n"
+    )
 }
 
 fn store_unit(to: DType) -> String {
@@ -94,12 +159,13 @@ fn store_unit(to: DType) -> String {
             let k = 4 / n;
             format!(
                 "var word = 0u;\n    for (var t = 0u; t < {k}u; t++) {{\n        if first + t < params.n {{\n            \
-                 word = sub_put(word, t, {bits}u, convert_at(first + t, &lossy_n).x);\n        }}\n    }}\n    \
+                 word = sub_put(word, t, {bits}u, convert_counted(load_src(first + t), &lossy_n).x);\n        }}\n    }}\n    \
                  dst[u] = word;"
             )
         }
-        4 => "dst[u] = convert_at(first, &lossy_n).x;".into(),
-        _ => "let r = convert_at(first, &lossy_n);\n    dst[2u * u] = r.x;\n    dst[2u * u + 1u] = r.y;".into(),
+        4 => "dst[u] = convert_counted(load_src(first), &lossy_n).x;".into(),
+        _ => "let r = convert_counted(load_src(first), &lossy_n);\n    dst[2u * u] = r.x;\n    dst[2u * u + 1u] = r.y;"
+            .into(),
     }
 }
 
@@ -153,8 +219,8 @@ mod tests {
         for from in DType::ALL {
             for to in DType::ALL {
                 for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
-                    for checked in [false, true] {
-                        let v = CastVariant::new(from, to, policy, checked);
+                    for (checked, vec4) in [(false, false), (false, true), (true, false), (true, true)] {
+                        let v = CastVariant { vec4, ..CastVariant::new(from, to, policy, checked) };
                         let src = v.wgsl();
                         assert!(!src.contains("{{") && !src.contains("}}"), "{v:?}: a placeholder survived");
                         assert!(src.contains("fn main("), "{v:?}");
@@ -164,8 +230,8 @@ mod tests {
                 }
             }
         }
-        // 169 pairs x checked, plus Saturate for the 64 integer -> integer pairs.
-        assert_eq!(keys.len(), 169 * 2 + 64 * 2);
+        // 169 pairs x checked x vec4, plus Saturate for the 64 integer -> integer pairs.
+        assert_eq!(keys.len(), (169 * 2 + 64 * 2) * 2);
     }
 
     /// Every variant, the same-dtype ones included (the API copies those instead), passes wgpu's validation and
@@ -176,8 +242,8 @@ mod tests {
         for from in DType::ALL {
             for to in DType::ALL {
                 for policy in [CastPolicy::Wrap, CastPolicy::Saturate] {
-                    for checked in [false, true] {
-                        let v = CastVariant::new(from, to, policy, checked);
+                    for (checked, vec4) in [(false, false), (false, true), (true, false), (true, true)] {
+                        let v = CastVariant { vec4, ..CastVariant::new(from, to, policy, checked) };
                         if let Err(e) = device.pipeline(crate::kernels::KernelKey::Cast(v), || v.wgsl()) {
                             panic!("{v:?}: {e}");
                         }

@@ -1,8 +1,10 @@
 //! The elementwise kernel family: unary, binary and `where` ops on every dtype, any layouts, numpy broadcasting.
 //!
 //! Modes (after ONNX Runtime WebGPU's): *flat* when every operand is contiguous with the output's shape — whole
-//! vec4 loads and stores, 16 bytes of the narrowest dtype per invocation, chunked past one storage binding; and
-//! *strided* otherwise — merged dims and per-operand strides (0 for broadcast dims) in a parameter block, one output
+//! vec4 loads and stores, units of 16 bytes of the narrowest dtype, [`UNITS_PER_INVOCATION`] units per invocation,
+//! chunked past one storage binding — or, within one binding, when the others are a row repeated over the leading
+//! dims (`[1, k]` against `[m, k]`) or one element per run of whole units (a column `[m, 1]` against `[m, k]`, a
+//! scalar): no index arithmetic beyond one `%` or `/` per unit; and *strided* otherwise — merged dims and per-operand strides (0 for broadcast dims) in a parameter block, one output
 //! word per invocation. A strided call whose operands span more than one binding first packs them (strided copy)
 //! and runs flat.
 
@@ -17,8 +19,10 @@ use crate::{DType, Device, Layout, Result};
 
 pub(crate) use op::Op;
 pub use op::{BinaryOp, UnaryOp};
-use wgsl::WORKGROUP_SIZE;
+use wgsl::{Access, UNITS_PER_INVOCATION, WORKGROUP_SIZE};
 pub(crate) use wgsl::{ElementwiseVariant, Mode};
+
+const FULL: [Access; 3] = [Access::Full; 3];
 
 /// One operand: its storage, its layout (already broadcast to the output's shape) and dtype.
 pub(crate) type Operand<'a> = (&'a Storage, &'a Layout, DType);
@@ -40,9 +44,16 @@ pub(crate) fn run(
     for (k, (_, _, d)) in inputs.iter().enumerate() {
         dtypes[k] = *d;
     }
-    let variant = |mode| ElementwiseVariant { op, inputs: dtypes, n_in: inputs.len() as u8, out: out_dtype, mode };
-    // Flat invocations read and write whole vec4s: every operand and the output hold `padded` elements' room.
-    let e = variant(Mode::Flat).per_invocation() as usize;
+    let variant = |mode, access| ElementwiseVariant {
+        op,
+        inputs: dtypes,
+        n_in: inputs.len() as u8,
+        out: out_dtype,
+        mode,
+        access,
+    };
+    // Flat units read and write whole vec4s: every operand and the output hold `padded` elements' room.
+    let e = variant(Mode::Flat, FULL).per_invocation() as usize;
     let padded = n.div_ceil(e) * e;
     let out = alloc_storage(device, op_name(op), padded * out_dtype.size_in_bytes())?;
     if n == 0 {
@@ -58,14 +69,27 @@ pub(crate) fn run(
             && start + (padded * d.size_in_bytes()) as u64 <= s.buffer().size()
     };
     if inputs.iter().all(flat_ok) {
-        return record_flat(device, variant(Mode::Flat), inputs, &out, n, align, max_bind).map(|()| out);
+        return record_flat(device, variant(Mode::Flat, FULL), inputs, &out, n, align, max_bind, [0; 3]).map(|()| out);
+    }
+    let widest = inputs.iter().map(|(_, _, d)| d.size_in_bytes()).chain([out_dtype.size_in_bytes()]).max();
+    if (padded * widest.unwrap_or(8)) as u64 + 64 <= max_bind {
+        let mut access = FULL;
+        let mut periods = [0u32; 3];
+        let planned = inputs.iter().enumerate().all(|(k, operand)| {
+            let found = if flat_ok(operand) { Some((Access::Full, 0)) } else { broadcast_access(operand, n, e, align) };
+            found.map(|(a, p)| (access[k], periods[k]) = (a, p)).is_some()
+        });
+        if planned {
+            let v = variant(Mode::Flat, access);
+            return record_flat(device, v, inputs, &out, n, align, max_bind, periods).map(|()| out);
+        }
     }
     let fits = |(_, l, d): &Operand<'_>| {
         let (lo, hi) = l.span().unwrap_or((0, 0));
         ((hi - lo + 1) as u64) * (*d).size_in_bytes() as u64 + 2 * align <= max_bind
     };
     if ((n * out_dtype.size_in_bytes()) as u64) + 16 <= max_bind && inputs.iter().all(fits) {
-        return record_strided(device, variant(Mode::Strided), inputs, &out, shape, align).map(|()| out);
+        return record_strided(device, variant(Mode::Strided, FULL), inputs, &out, shape, align).map(|()| out);
     }
     // Past one binding: pack the operands (broadcasts materialised, room for whole vec4s) and run flat in chunks.
     let packed: Vec<(Storage, Layout, DType)> = inputs
@@ -73,7 +97,7 @@ pub(crate) fn run(
         .map(|(s, l, d)| crate::ops::copy::contiguous_with_room(s, l, *d, padded).map(|(st, lay)| (st, lay, *d)))
         .collect::<Result<_>>()?;
     let operands: Vec<Operand<'_>> = packed.iter().map(|(s, l, d)| (s, l, *d)).collect();
-    record_flat(device, variant(Mode::Flat), &operands, &out, n, align, max_bind)?;
+    record_flat(device, variant(Mode::Flat, FULL), &operands, &out, n, align, max_bind, [0; 3])?;
     Ok(out)
 }
 
@@ -85,7 +109,52 @@ fn op_name(op: Op) -> &'static str {
     }
 }
 
-/// Flat mode: chunks of whole invocations whose bindings start aligned and fit the binding limit.
+/// How a flat kernel can read an operand that is not contiguous with the output: `Row` (the operand's trailing dims
+/// contiguous, a whole number of units long, broadcast over the leading ones) or `Col` (its leading dims contiguous,
+/// broadcast over trailing dims spanning a whole number of units; or a scalar), with the period or run in units
+/// (`u32::MAX` for a scalar). `None` when neither fits, the binding would start unaligned or the buffer lacks the
+/// whole vec4 words read.
+fn broadcast_access((s, l, d): &Operand<'_>, n: usize, e: usize, align: u64) -> Option<(Access, u32)> {
+    let (dims, strides) = (l.dims(), l.strides());
+    let size = d.size_in_bytes();
+    let start = (l.offset() * size) as u64;
+    if !start.is_multiple_of(align) {
+        return None;
+    }
+    let room = |elements: usize| start + ((elements * size) as u64).next_multiple_of(16) <= s.buffer().size();
+    // The number of trailing dims of `dims[..end]` that are contiguous (stride = product of the later ones), and
+    // that product.
+    let contiguous_tail = |end: usize| {
+        let (mut expect, mut at) = (1usize, end);
+        while at > 0 && (dims[at - 1] == 1 || strides[at - 1] == expect as isize) {
+            expect *= dims[at - 1];
+            at -= 1;
+        }
+        (at, expect)
+    };
+    let (at, inner) = contiguous_tail(dims.len());
+    let broadcast_lead = dims[..at].iter().zip(&strides[..at]).all(|(&len, &st)| len == 1 || st == 0);
+    if broadcast_lead && inner < n && inner.is_multiple_of(e) && room(inner) {
+        return Some((Access::Row, u32::try_from(inner / e).ok()?));
+    }
+    // Col: broadcast trailing dims (run `q` elements), contiguous leading ones.
+    let (mut lead, mut q) = (dims.len(), 1usize);
+    while lead > 0 && (dims[lead - 1] == 1 || strides[lead - 1] == 0) {
+        q *= dims[lead - 1];
+        lead -= 1;
+    }
+    if lead == 0 {
+        return room(1).then_some((Access::Col, u32::MAX));
+    }
+    if contiguous_tail(lead).0 == 0 && q > 1 && q.is_multiple_of(e) && room(n / q) {
+        return Some((Access::Col, u32::try_from(q / e).ok()?));
+    }
+    None
+}
+
+/// Flat mode: chunks of whole invocations whose bindings start aligned and fit the binding limit (one chunk when an
+/// operand is read `Row` or `Col`, with `periods` its period or run in units).
+#[allow(clippy::too_many_arguments)]
 fn record_flat(
     device: &Device,
     variant: ElementwiseVariant,
@@ -94,6 +163,7 @@ fn record_flat(
     n: usize,
     align: u64,
     max_bind: u64,
+    periods: [u32; 3],
 ) -> Result<()> {
     let pipeline = device.pipeline(KernelKey::Elementwise(variant), || variant.wgsl())?;
     let e = u64::from(variant.per_invocation());
@@ -108,13 +178,22 @@ fn record_flat(
         let mut first = 0u64;
         while first < n as u64 {
             let count = per_chunk.min(n as u64 - first);
-            let invocations = count.div_ceil(e);
+            let units = count.div_ceil(e);
+            let invocations = units.div_ceil(u64::from(UNITS_PER_INVOCATION));
             let groups = grid_2d(invocations.div_ceil(u64::from(WORKGROUP_SIZE)) as u32, max_dim);
-            let params = rec.params(&[count as u32, groups.0 * WORKGROUP_SIZE, 0, 0])?;
-            let span = invocations * e; // elements each binding covers (whole vec4s)
+            let [p0, p1, p2] = periods;
+            let params = rec.params(&[count as u32, groups.0 * WORKGROUP_SIZE, 0, 0, p0, p1, p2])?;
+            let span = units * e; // elements each binding covers (whole vec4s)
             let mut bindings = vec![params.binding(), binding(out.buffer(), first * out_size, span * out_size)];
-            for ((s, l, _), size) in inputs.iter().zip(&sizes) {
-                bindings.push(binding(s.buffer(), (l.offset() as u64 + first) * size, span * size));
+            for (k, ((s, l, _), size)) in inputs.iter().zip(&sizes).enumerate() {
+                let start = l.offset() as u64 * size;
+                let elements = match variant.access[k] {
+                    Access::Full => span,
+                    Access::Row => u64::from(periods[k]) * e,
+                    Access::Col => units.div_ceil(u64::from(periods[k])),
+                };
+                let first = if variant.access[k] == Access::Full { first * size } else { 0 };
+                bindings.push(binding(s.buffer(), start + first, (elements * size).next_multiple_of(16)));
             }
             rec.dispatch(&pipeline, &bindings, groups);
             first += count;

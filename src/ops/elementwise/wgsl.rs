@@ -25,6 +25,21 @@ const TEMPLATE: &str = include_str!("../../../shaders/elementwise.wgsl");
 /// Invocations per workgroup.
 pub(crate) const WORKGROUP_SIZE: u32 = 64;
 
+/// Flat mode: units (16 bytes of the narrowest dtype each) per invocation, consecutive.
+pub(crate) const UNITS_PER_INVOCATION: u32 = 4;
+
+/// How a flat kernel finds an operand's elements of unit `q` (the output's elements `[q * E, q * E + E)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Access {
+    /// Contiguous with the output: the operand's unit `q`.
+    Full,
+    /// A row repeated over the leading dims (period of `p` units, `params.words[k]`): the operand's unit `q % p`.
+    Row,
+    /// One element for `p` consecutive units (a column or a scalar broadcast over the trailing dims): element
+    /// `q / p`, splat.
+    Col,
+}
+
 /// How the kernel finds its operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Mode {
@@ -43,6 +58,8 @@ pub(crate) struct ElementwiseVariant {
     pub n_in: u8,
     pub out: DType,
     pub mode: Mode,
+    /// Flat mode: how each operand is read (all `Full` in strided mode).
+    pub access: [Access; 3],
 }
 
 impl ElementwiseVariant {
@@ -58,7 +75,8 @@ impl ElementwiseVariant {
         }
     }
 
-    /// Elements per invocation in flat mode: 16 bytes of the narrowest dtype involved.
+    /// Elements per flat unit: 16 bytes of the narrowest dtype involved (an invocation runs
+    /// [`UNITS_PER_INVOCATION`] units).
     pub(crate) fn per_invocation(&self) -> u32 {
         let narrowest = self.used().iter().chain([&self.out]).map(|d| d.size_in_bytes()).min().unwrap_or(4);
         (16 / narrowest) as u32
@@ -153,20 +171,71 @@ impl ElementwiseVariant {
         }
     }
 
+    /// The canonical value of element `i` (an expression) of operand `k` read from its vec4 binding (`Col`).
+    fn element_at(d: DType, k: usize, i: &str) -> String {
+        let canon = |field: String, bits: u32| {
+            if d.is_int() && d.is_signed() { format!("int_wrap({field}, {bits}u, true)") } else { field }
+        };
+        match d.size_in_bytes() {
+            1 => format!(
+                "vec2<u32>({}, 0u)",
+                canon(format!("sub_get(in{k}[({i}) >> 4u][(({i}) >> 2u) & 3u], ({i}) & 3u, 8u)"), 8)
+            ),
+            2 => format!(
+                "vec2<u32>({}, 0u)",
+                canon(format!("sub_get(in{k}[({i}) >> 3u][(({i}) >> 1u) & 3u], ({i}) & 1u, 16u)"), 16)
+            ),
+            4 => format!("vec2<u32>(in{k}[({i}) >> 2u][({i}) & 3u], 0u)"),
+            _ => format!("select(in{k}[({i}) >> 1u].xy, in{k}[({i}) >> 1u].zw, (({i}) & 1u) == 1u)"),
+        }
+    }
+
+    /// f32 `add`/`sub`/`mul` of f32 operands: the native vec4 result where every operand and result lane is normal
+    /// (what the library's `f32_add`/`f32_mul` take per element, so bit-identical), the exact path otherwise.
+    fn f32_fast_op(&self) -> Option<(&'static str, &'static str)> {
+        use super::BinaryOp::{Add, Mul, Sub};
+        if self.n_in != 2 || self.used().iter().chain([&self.out]).any(|&d| d != DType::F32) {
+            return None;
+        }
+        match self.op {
+            Op::Binary(Add) => Some(("+", "")),
+            Op::Binary(Sub) => Some(("-", "")),
+            // f32_mul also takes the exact path for a result of exactly the smallest normal.
+            Op::Binary(Mul) => Some(("*", " & all((r & vec4<u32>(0x7fffffffu)) != vec4<u32>(0x00800000u))")),
+            _ => None,
+        }
+    }
+
     fn flat_main(&self) -> String {
         let e = self.per_invocation();
+        // Up to 4 elements a unit (32- and 64-bit dtypes) the unit is unrolled: every word a component of a loaded
+        // vec4, no local arrays (which lavapipe keeps in memory when indexed in a loop); narrower dtypes loop.
+        let unrolled = e <= 4;
         let words = |d: DType| e * d.size_in_bytes() as u32 / 4;
-        let mut s = format!(
-            "@compute @workgroup_size({WORKGROUP_SIZE})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n    \
-             let u = gid.y * params.row + gid.x;\n    if u * {e}u >= params.n {{\n        return;\n    }}\n"
-        );
+        let mut s = String::from("// Unit q: the output's elements [q * E, q * E + E).\nfn unit(q: u32) {\n");
         for (k, &d) in self.used().iter().enumerate() {
             let w = words(d);
+            let base = match self.access[k] {
+                Access::Full => format!("q * {}u", w / 4),
+                Access::Row => format!("(q % params.words[{k}]) * {}u", w / 4),
+                Access::Col => {
+                    let c = Self::element_at(d, k, &format!("q / params.words[{k}]"));
+                    s.push_str(&format!("    let c{k} = {c};\n"));
+                    continue;
+                }
+            };
+            s.push_str(&format!("    let b{k} = {base};\n"));
+            if unrolled {
+                for v in 0..w / 4 {
+                    s.push_str(&format!("    let x{k}_{v} = in{k}[b{k} + {v}u];\n"));
+                }
+                continue;
+            }
             s.push_str(&format!("    var w{k}: array<u32, {w}>;\n"));
             for v in 0..w / 4 {
                 s.push_str(&format!(
-                    "    {{\n        let q = in{k}[u * {}u + {v}u];\n        w{k}[{}] = q.x; w{k}[{}] = q.y; w{k}[{}] = q.z; w{k}[{}] = q.w;\n    }}\n",
-                    w / 4,
+                    "    {{\n        let x = in{k}[b{k} + {v}u];\n        \
+                     w{k}[{}] = x.x; w{k}[{}] = x.y; w{k}[{}] = x.z; w{k}[{}] = x.w;\n    }}\n",
                     4 * v,
                     4 * v + 1,
                     4 * v + 2,
@@ -175,33 +244,110 @@ impl ElementwiseVariant {
             }
         }
         let wo = words(self.out);
-        s.push_str(&format!("    var o: array<u32, {wo}>;\n    for (var j = 0u; j < {e}u; j++) {{\n"));
+        let store = |v: u32, value: &str| format!("out[q * {}u + {v}u] = {value};", wo / 4);
+        if unrolled {
+            s.push_str(&self.unrolled_unit(e, wo, store));
+        } else {
+            s.push_str(&self.looped_unit(e, wo, store));
+        }
+        s.push_str("}\n\n");
+        s.push_str(&format!(
+            "@compute @workgroup_size({WORKGROUP_SIZE})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n    \
+             let u = gid.y * params.row + gid.x;\n    for (var t = 0u; t < {UNITS_PER_INVOCATION}u; t++) {{\n        \
+             let q = u * {UNITS_PER_INVOCATION}u + t;\n        if q * {e}u >= params.n {{\n            return;\n        \
+             }}\n        unit(q);\n    }}\n}}\n"
+        ));
+        s
+    }
+
+    /// The body of an unrolled unit (≤ 4 elements of 32/64-bit dtypes): the loaded vec4s are `x{k}_{v}`.
+    fn unrolled_unit(&self, e: u32, wo: u32, store: impl Fn(u32, &str) -> String) -> String {
+        const LANE: [&str; 4] = ["x", "y", "z", "w"];
+        let word = |k: usize, i: u32| format!("x{k}_{}.{}", i / 4, LANE[(i % 4) as usize]);
+        let arg = |k: usize, j: u32| {
+            if k >= self.n_in as usize {
+                return "vec2<u32>(0u)".to_string();
+            }
+            if self.access[k] == Access::Col {
+                return format!("c{k}");
+            }
+            match self.inputs[k].size_in_bytes() {
+                4 => format!("vec2<u32>({}, 0u)", word(k, j)),
+                _ => format!("vec2<u32>({}, {})", word(k, 2 * j), word(k, 2 * j + 1)),
+            }
+        };
+        let mut s = String::new();
+        if let Some((sym, extra)) = self.f32_fast_op() {
+            let lane4 = |k: usize, g: u32| match self.access[k] {
+                Access::Col => format!("vec4<u32>(c{k}.x)"),
+                _ => format!("x{k}_{g}"),
+            };
+            s.push_str("    var fast = true;\n");
+            for g in 0..wo / 4 {
+                s.push_str(&format!(
+                    "    let y{g} = {};\n    let z{g} = {};\n    \
+                     let f{g} = bitcast<vec4<u32>>(bitcast<vec4<f32>>(y{g}) {sym} bitcast<vec4<f32>>(z{g}));\n    \
+                     fast = fast & f32_all_normal4(y{g}, z{g}, f{g}){};\n",
+                    lane4(0, g),
+                    lane4(1, g),
+                    extra.replace("(r ", &format!("(f{g} "))
+                ));
+            }
+            s.push_str("    if fast {\n");
+            for g in 0..wo / 4 {
+                s.push_str(&format!("        {}\n", store(g, &format!("f{g}"))));
+            }
+            s.push_str("        return;\n    }\n");
+            // The exact path as a loop over the lanes: one copy of the code, which lavapipe runs (masked) even
+            // when no lane needs it.
+            for g in 0..wo / 4 {
+                s.push_str(&format!(
+                    "    var o{g} = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {{\n        \
+                     let r = compute(vec2<u32>(y{g}[j], 0u), vec2<u32>(z{g}[j], 0u), vec2<u32>(0u));\n        \
+                     o{g} = select(o{g}, vec4<u32>(r.x), vec4<u32>(j) == vec4<u32>(0u, 1u, 2u, 3u));\n    }}\n    {}\n",
+                    store(g, &format!("o{g}"))
+                ));
+            }
+            return s;
+        }
+        for j in 0..e {
+            s.push_str(&format!("    let r{j} = compute({}, {}, {});\n", arg(0, j), arg(1, j), arg(2, j)));
+        }
+        let out_words: Vec<String> = match self.out.size_in_bytes() {
+            4 => (0..e).map(|j| format!("r{j}.x")).collect(),
+            _ => (0..e).flat_map(|j| [format!("r{j}.x"), format!("r{j}.y")]).collect(),
+        };
+        for v in 0..wo / 4 {
+            let w = &out_words[(4 * v) as usize..(4 * v + 4) as usize];
+            s.push_str(&format!("    {}\n", store(v, &format!("vec4<u32>({})", w.join(", ")))));
+        }
+        s
+    }
+
+    /// The body of a looped unit (8 or 16 elements of 8/16-bit dtypes): the loaded words are in `w{k}`.
+    fn looped_unit(&self, e: u32, wo: u32, store: impl Fn(u32, &str) -> String) -> String {
+        let mut s = format!("    var o: array<u32, {wo}>;\n    for (var j = 0u; j < {e}u; j++) {{\n");
         let arg = |k: usize| {
-            if k < self.n_in as usize {
-                Self::element(self.inputs[k], &format!("w{k}"), "j")
-            } else {
+            if k >= self.n_in as usize {
                 "vec2<u32>(0u)".into()
+            } else if self.access[k] == Access::Col {
+                format!("c{k}")
+            } else {
+                Self::element(self.inputs[k], &format!("w{k}"), "j")
             }
         };
         s.push_str(&format!("        let r = compute({}, {}, {});\n", arg(0), arg(1), arg(2)));
-        s.push_str(&match self.out.size_in_bytes() {
-            1 => "        o[j >> 2u] = sub_put(o[j >> 2u], j & 3u, 8u, r.x);\n".to_string(),
-            2 => "        o[j >> 1u] = sub_put(o[j >> 1u], j & 1u, 16u, r.x);\n".to_string(),
-            4 => "        o[j] = r.x;\n".to_string(),
-            _ => "        o[2u * j] = r.x;\n        o[2u * j + 1u] = r.y;\n".to_string(),
+        s.push_str(match self.out.size_in_bytes() {
+            1 => "        o[j >> 2u] = sub_put(o[j >> 2u], j & 3u, 8u, r.x);\n",
+            2 => "        o[j >> 1u] = sub_put(o[j >> 1u], j & 1u, 16u, r.x);\n",
+            4 => "        o[j] = r.x;\n",
+            _ => "        o[2u * j] = r.x;\n        o[2u * j + 1u] = r.y;\n",
         });
         s.push_str("    }\n");
         for v in 0..wo / 4 {
-            s.push_str(&format!(
-                "    out[u * {}u + {v}u] = vec4<u32>(o[{}], o[{}], o[{}], o[{}]);\n",
-                wo / 4,
-                4 * v,
-                4 * v + 1,
-                4 * v + 2,
-                4 * v + 3
-            ));
+            let value = format!("vec4<u32>(o[{}], o[{}], o[{}], o[{}])", 4 * v, 4 * v + 1, 4 * v + 2, 4 * v + 3);
+            s.push_str(&format!("    {}\n", store(v, &value)));
         }
-        s.push_str("}\n");
         s
     }
 
@@ -239,5 +385,41 @@ impl ElementwiseVariant {
         });
         s.push_str("}\n");
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::elementwise::BinaryOp;
+
+    fn flat(op: Op, d: DType, access: [Access; 3]) -> ElementwiseVariant {
+        ElementwiseVariant { op, inputs: [d; 3], n_in: 2, out: d, mode: Mode::Flat, access }
+    }
+
+    /// f32 add/sub/mul take the native vec4 result behind one all-normal test; other dtypes do not.
+    #[test]
+    fn f32_flat_arithmetic_has_the_vec4_fast_path() {
+        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul] {
+            let src = flat(Op::Binary(op), DType::F32, [Access::Full; 3]).wgsl();
+            let main = &src[src.find("fn unit(").expect("a unit function")..];
+            if std::env::var_os("DUMP_WGSL").is_some() {
+                println!("{main}");
+            }
+            assert!(main.contains("f32_all_normal4("), "{op:?}");
+        }
+        let src = flat(Op::Binary(BinaryOp::Div), DType::F32, [Access::Full; 3]).wgsl();
+        assert!(!src[src.find("fn unit(").expect("a unit function")..].contains("f32_all_normal4("));
+        let src = flat(Op::Binary(BinaryOp::Add), DType::I64, [Access::Full; 3]).wgsl();
+        assert!(!src[src.find("fn unit(").expect("a unit function")..].contains("f32_all_normal4("));
+    }
+
+    /// Row and Col operands read through the period words of the parameter block.
+    #[test]
+    fn broadcast_access_reads_the_period() {
+        let src = flat(Op::Binary(BinaryOp::Add), DType::F32, [Access::Full, Access::Row, Access::Full]).wgsl();
+        assert!(src.contains("(q % params.words[1])"));
+        let src = flat(Op::Binary(BinaryOp::Add), DType::U8, [Access::Col, Access::Full, Access::Full]).wgsl();
+        assert!(src.contains("q / params.words[0]"));
     }
 }
