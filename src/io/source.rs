@@ -5,7 +5,7 @@
 use wgpu::WriteOnly;
 
 use super::file::FileData;
-use crate::transfer::HostSource;
+use crate::transfer::{HostSource, write_elements};
 use crate::{Error, Result};
 
 /// Bytes moved through the stack per step when they must be looked at (bool checks, reordering).
@@ -145,38 +145,21 @@ impl HostSource for ReorderSource<'_> {
         self.src.len()
     }
 
-    fn write_next(&mut self, mut dst: WriteOnly<'_, [u8]>) {
-        let size = self.size;
-        let mut block = [0u8; 4096];
-        let mut written = 0;
-        while written < dst.len() {
-            let want = (dst.len() - written).min(block.len());
-            let mut filled = 0;
-            while filled < want {
-                let (bytes, used) = &mut self.pending;
-                if *used == size {
-                    if self.remaining == 0 {
-                        break;
-                    }
-                    self.remaining -= 1;
-                    let at = self.walk.next() * size;
-                    bytes[..size].copy_from_slice(&self.src[at..at + size]);
-                    if self.swap {
-                        bytes[..size].reverse();
-                    }
-                    *used = 0;
-                }
-                let n = (size - *used).min(want - filled);
-                block[filled..filled + n].copy_from_slice(&bytes[*used..*used + n]);
-                *used += n;
-                filled += n;
+    fn write_next(&mut self, dst: WriteOnly<'_, [u8]>) {
+        let (src, size, swap) = (self.src, self.size, self.swap);
+        let (walk, remaining) = (&mut self.walk, &mut self.remaining);
+        write_elements(dst, size, &mut self.pending, |bytes| {
+            if *remaining == 0 {
+                return false;
             }
-            if filled == 0 {
-                break;
+            *remaining -= 1;
+            let at = walk.next() * size;
+            bytes.copy_from_slice(&src[at..at + size]);
+            if swap {
+                bytes.reverse();
             }
-            dst.slice(written..written + filled).copy_from_slice(&block[..filled]);
-            written += filled;
-        }
+            true
+        });
     }
 }
 

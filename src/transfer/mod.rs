@@ -19,7 +19,7 @@ use crate::memory::{Storage, TENSOR_USAGE};
 use crate::{Device, Error, Result};
 
 pub use path::TransferPath;
-pub(crate) use source::{BytesSource, ElementSource, HostSource};
+pub(crate) use source::{BytesSource, ElementSource, HostSource, write_elements};
 pub use trace::{CopyStep, Location, TransferTrace};
 
 /// Uploads of at most this many bytes are recorded on the stream (arena copy) instead of mapping a buffer.

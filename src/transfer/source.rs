@@ -38,12 +38,47 @@ impl HostSource for BytesSource<'_> {
     }
 }
 
-/// Bytes serialised through this block on the stack between an element iterator and mapped memory.
+/// Bytes serialised through this block on the stack between an element producer and mapped memory.
 const BLOCK: usize = 4096;
 
+/// Elements produced one at a time, serialised through a small stack block into `dst`. A chunk boundary may fall
+/// inside an element: `pending` keeps the current element's bytes and how many were written (start it as
+/// `([0; 8], size)`). `next` writes the next element's `size` bytes into its argument, or returns `false` when the
+/// elements are exhausted. The one serialisation loop of every element-wise [`HostSource`].
+pub(crate) fn write_elements(
+    mut dst: WriteOnly<'_, [u8]>,
+    size: usize,
+    pending: &mut ([u8; 8], usize),
+    mut next: impl FnMut(&mut [u8]) -> bool,
+) {
+    let mut block = [0u8; BLOCK];
+    let mut written = 0;
+    while written < dst.len() {
+        let want = (dst.len() - written).min(BLOCK);
+        let mut filled = 0;
+        while filled < want {
+            let (bytes, used) = pending;
+            if *used == size {
+                if !next(&mut bytes[..size]) {
+                    break;
+                }
+                *used = 0;
+            }
+            let n = (size - *used).min(want - filled);
+            block[filled..filled + n].copy_from_slice(&bytes[*used..*used + n]);
+            *used += n;
+            filled += n;
+        }
+        if filled == 0 {
+            break;
+        }
+        dst.slice(written..written + filled).copy_from_slice(&block[..filled]);
+        written += filled;
+    }
+}
+
 /// The elements of an iterator in logical order (e.g. a transposed or stepped ndarray view), serialised
-/// little-endian through a small stack block. A chunk boundary may fall inside an element; the rest of that
-/// element is kept for the next call.
+/// little-endian through a small stack block.
 pub(crate) struct ElementSource<I: Iterator<Item = T>, T: Element> {
     elements: I,
     byte_len: usize,
@@ -64,33 +99,15 @@ impl<I: Iterator<Item = T> + Send, T: Element> HostSource for ElementSource<I, T
         self.byte_len
     }
 
-    fn write_next(&mut self, mut dst: WriteOnly<'_, [u8]>) {
-        let size = T::DTYPE.size_in_bytes();
-        let mut block = [0u8; BLOCK];
-        let mut written = 0;
-        while written < dst.len() {
-            let want = (dst.len() - written).min(BLOCK);
-            let mut filled = 0;
-            while filled < want {
-                let (bytes, used) = &mut self.pending;
-                if *used == size {
-                    match self.elements.next() {
-                        Some(x) => x.write_le_bytes(&mut bytes[..size]),
-                        None => break,
-                    }
-                    *used = 0;
-                }
-                let n = (size - *used).min(want - filled);
-                block[filled..filled + n].copy_from_slice(&bytes[*used..*used + n]);
-                *used += n;
-                filled += n;
+    fn write_next(&mut self, dst: WriteOnly<'_, [u8]>) {
+        let elements = &mut self.elements;
+        write_elements(dst, T::DTYPE.size_in_bytes(), &mut self.pending, |bytes| match elements.next() {
+            Some(x) => {
+                x.write_le_bytes(bytes);
+                true
             }
-            if filled == 0 {
-                break;
-            }
-            dst.slice(written..written + filled).copy_from_slice(&block[..filled]);
-            written += filled;
-        }
+            None => false,
+        });
     }
 }
 

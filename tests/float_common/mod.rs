@@ -14,27 +14,10 @@ const F32_MATH: &str = include_str!("../../shaders/lib/f32_math.wgsl");
 const F32_POW: &str = include_str!("../../shaders/lib/f32_pow.wgsl");
 const HALF_ARITH: &str = include_str!("../../shaders/lib/half_arith.wgsl");
 
-/// `u64_mul_wide` comes with the integer routines' additions to `u64.wgsl`; until that file has it, the tests supply
-/// the same routine (the library itself defines it in exactly one place).
-const MUL_WIDE_SHIM: &str = "
-fn u64_mul_wide(a: u32, b: u32) -> vec2<u32> {
-    let a0 = a & 0xffffu;
-    let a1 = a >> 16u;
-    let b0 = b & 0xffffu;
-    let b1 = b >> 16u;
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
-    return vec2<u32>((p00 & 0xffffu) | (mid << 16u), a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
-}
-";
-
 /// The float libraries composed into one module prefix, plus `extra` (test-only dispatch functions).
 pub fn libs(extra: &str) -> String {
-    let shim = if U64.contains("fn u64_mul_wide(") { "" } else { MUL_WIDE_SHIM };
     format!(
-        "{U64}\n{shim}\n{ROUND_PACK}\n{CONVERT}\nfn mark_lossy(lossy: bool) {{}}\n{F32_ARITH}\n{F32_MATH}\n\
+        "{U64}\n{ROUND_PACK}\n{CONVERT}\nfn mark_lossy(lossy: bool) {{}}\n{F32_ARITH}\n{F32_MATH}\n\
          {F32_POW}\n{HALF_ARITH}\n{extra}"
     )
 }
