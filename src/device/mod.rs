@@ -101,6 +101,10 @@ pub(crate) struct DeviceInner {
     info: DeviceInfo,
     limits: wgpu::Limits,
     native: NativeExtensions,
+    /// `DeviceOptions::native_extensions` as given.
+    native_enabled: bool,
+    /// Whether native f32 `+ − ×` are bit-identical to the exact library here (probed on first use).
+    native_f32_exact: std::sync::OnceLock<bool>,
     pipelines: PipelineCache,
     uncaptured: Arc<UncapturedLog>,
     pool: BufferPool,
@@ -260,6 +264,8 @@ impl Device {
                 info,
                 limits,
                 native,
+                native_enabled: options.native_extensions,
+                native_f32_exact: std::sync::OnceLock::new(),
                 pipelines: PipelineCache::default(),
                 uncaptured,
                 pool: BufferPool::new(options.pool_cap_bytes),
@@ -304,6 +310,15 @@ impl Device {
 
     pub(crate) fn pool(&self) -> &BufferPool {
         &self.inner.pool
+    }
+
+    /// Whether the device was opened with `native_extensions: true` (fast paths proven bit-identical allowed).
+    pub(crate) fn native_extensions_enabled(&self) -> bool {
+        self.inner.native_enabled
+    }
+
+    pub(crate) fn native_f32_exact(&self) -> &std::sync::OnceLock<bool> {
+        &self.inner.native_f32_exact
     }
 
     pub(crate) fn native(&self) -> NativeExtensions {

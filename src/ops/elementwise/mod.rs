@@ -39,6 +39,87 @@ pub(crate) fn run(
     shape: &Layout,
     out_dtype: DType,
 ) -> Result<Storage> {
+    let native_f32 = out_dtype == DType::F32 && native_f32_is_exact(device)?;
+    run_with(device, op, inputs, shape, out_dtype, native_f32)
+}
+
+/// Whether this device's native f32 `+ − ×` give exactly the library's results (subnormals kept, no flush), so the
+/// flat kernels may skip the exact fallback: probed once per device on every pair of edge values (subnormal inputs
+/// and results, the smallest normal, overflow, infinities, NaNs), through the very kernels it would enable. Always
+/// `false` with `native_extensions: false`, which keeps the portable exact path (and so tests both).
+fn native_f32_is_exact(device: &Device) -> Result<bool> {
+    if !device.native_extensions_enabled() {
+        return Ok(false);
+    }
+    if let Some(known) = device.native_f32_exact().get() {
+        return Ok(*known);
+    }
+    let exact = probe_native_f32(device)?;
+    Ok(*device.native_f32_exact().get_or_init(|| exact))
+}
+
+fn probe_native_f32(device: &Device) -> Result<bool> {
+    const EDGES: [u32; 24] = [
+        0x0000_0000,
+        0x8000_0000,
+        0x0000_0001,
+        0x8000_0001,
+        0x0000_0003,
+        0x007f_ffff,
+        0x807f_fffe,
+        0x0040_0000,
+        0x0080_0000,
+        0x8080_0000,
+        0x0080_0001,
+        0x0100_0000,
+        0x3f80_0000,
+        0xbf80_0000,
+        0x3fc0_0000,
+        0x1f80_0000,
+        0x2000_0001,
+        0x7f7f_ffff,
+        0xff7f_fffe,
+        0x7f80_0000,
+        0xff80_0000,
+        0x7fc0_0001,
+        0xffc1_2345,
+        0x7f80_0001,
+    ];
+    let a: Vec<f32> = EDGES.iter().flat_map(|&x| EDGES.iter().map(move |_| f32::from_bits(x))).collect();
+    let b: Vec<f32> = EDGES.iter().flat_map(|_| EDGES.iter().map(|&y| f32::from_bits(y))).collect();
+    let n = a.len();
+    let ta = device.upload(&crate::Array::from_vec(a.clone(), [n])?)?;
+    let tb = device.upload(&crate::Array::from_vec(b.clone(), [n])?)?;
+    let layout = Layout::contiguous([n]);
+    let operands = [(&**ta.storage(), ta.layout(), DType::F32), (&**tb.storage(), tb.layout(), DType::F32)];
+    for (op, host) in [
+        (BinaryOp::Add, (|x, y| x + y) as fn(f32, f32) -> f32),
+        (BinaryOp::Sub, |x, y| x - y),
+        (BinaryOp::Mul, |x, y| x * y),
+    ] {
+        let out = run_with(device, Op::Binary(op), &operands, &layout, DType::F32, true)?;
+        let t = crate::DeviceTensor::from_storage(std::sync::Arc::new(out), layout.clone(), DType::F32);
+        let got = t.download()?.to_vec::<f32>()?;
+        let same = a.iter().zip(&b).zip(&got).all(|((&x, &y), &r)| {
+            let want = host(x, y);
+            if want.is_nan() { r.is_nan() } else { r.to_bits() == want.to_bits() }
+        });
+        if !same {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// [`run`] with the native f32 fast path allowed or not.
+fn run_with(
+    device: &Device,
+    op: Op,
+    inputs: &[Operand<'_>],
+    shape: &Layout,
+    out_dtype: DType,
+    native_f32: bool,
+) -> Result<Storage> {
     let (n, _) = shape.shape().checked_size(out_dtype)?;
     let mut dtypes = [DType::Bool; 3];
     for (k, (_, _, d)) in inputs.iter().enumerate() {
@@ -51,6 +132,7 @@ pub(crate) fn run(
         out: out_dtype,
         mode,
         access,
+        native_f32,
     };
     // Flat units read and write whole vec4s: every operand and the output hold `padded` elements' room.
     let e = variant(Mode::Flat, FULL).per_invocation() as usize;

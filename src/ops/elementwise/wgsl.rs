@@ -60,6 +60,9 @@ pub(crate) struct ElementwiseVariant {
     pub mode: Mode,
     /// Flat mode: how each operand is read (all `Full` in strided mode).
     pub access: [Access; 3],
+    /// f32 add/sub/mul take the native result with no exact fallback: set only where a probe showed the adapter's
+    /// native arithmetic gives the library's bits (see `native_f32_is_exact`).
+    pub native_f32: bool,
 }
 
 impl ElementwiseVariant {
@@ -293,6 +296,12 @@ impl ElementwiseVariant {
                     extra.replace("(r ", &format!("(f{g} "))
                 ));
             }
+            if self.native_f32 {
+                for g in 0..wo / 4 {
+                    s.push_str(&format!("    {}\n", store(g, &format!("f{g}"))));
+                }
+                return s;
+            }
             s.push_str("    if fast {\n");
             for g in 0..wo / 4 {
                 s.push_str(&format!("        {}\n", store(g, &format!("f{g}"))));
@@ -394,7 +403,7 @@ mod tests {
     use crate::ops::elementwise::BinaryOp;
 
     fn flat(op: Op, d: DType, access: [Access; 3]) -> ElementwiseVariant {
-        ElementwiseVariant { op, inputs: [d; 3], n_in: 2, out: d, mode: Mode::Flat, access }
+        ElementwiseVariant { op, inputs: [d; 3], n_in: 2, out: d, mode: Mode::Flat, access, native_f32: false }
     }
 
     /// f32 add/sub/mul take the native vec4 result behind one all-normal test; other dtypes do not.
