@@ -2,7 +2,7 @@
 //! bit for bit against the same computation on the host with `half` (`f16::from_f32(a.to_f32() op b.to_f32())`,
 //! which rounds once): every input for the unary ops, 10^6 random pairs plus all pairs of edge values for the binary
 //! ones. The transcendentals (f32 routines of `f32_math.wgsl`, rounded once to the half) on every input, within
-//! 0.51 half ULP of the exact f64 value: at most 2 f32 ULP before the one rounding.
+//! 0.51 half ULP of the exact f64 value (at most 2 f32 ULP before the one rounding), pow on 10^6 pairs likewise.
 
 mod float_common;
 mod wgsl_harness;
@@ -48,6 +48,7 @@ fn test_half_op(op: u32, a: u32, b: u32) -> u32 {
         case 24u: { r = f32_tanh(x); }
         case 25u: { r = f32_sigmoid(x); }
         case 26u: { r = f32_gelu(x); }
+        case 27u: { r = f32_pow(x, y); }
         default: {}
     }
     return half_narrow(r, m, e);
@@ -196,9 +197,25 @@ fn unary_ops_match_on_every_input(device: &Device, f: Format) {
     }
 }
 
+/// |ours - r| in ULPs of the 16-bit format at r's magnitude (0 when both are NaN or ours is the infinity r rounds to).
+fn half_ulp_error(f: Format, ours: f64, r: f64) -> f64 {
+    let man = if f.code == 0 { 10 } else { 7 };
+    let max_finite = f64::from((f.to_f32)(if f.code == 0 { 0x7bff } else { 0x7f7f }));
+    let min_exp = if f.code == 0 { -14 } else { -126 };
+    if r.is_nan() || ours.is_nan() {
+        return if r.is_nan() && ours.is_nan() { 0.0 } else { f64::INFINITY };
+    }
+    if ours.is_infinite() {
+        // Rounds to inf when beyond MAX by half an ULP or more.
+        let half_ulp = 2f64.powi(max_finite.log2().floor() as i32 - man - 1);
+        return if r.signum() == ours.signum() && r.abs() >= max_finite + half_ulp { 0.0 } else { f64::INFINITY };
+    }
+    let e = (r.abs().log2().floor() as i32).max(min_exp);
+    (ours - r).abs() / 2f64.powi(e - man)
+}
+
 /// The largest error, in ULPs of the 16-bit format, of the transcendentals on every input.
 fn transcendentals_on_every_input(device: &Device, f: Format) -> Vec<(u32, f64, u16)> {
-    let man = if f.code == 0 { 10 } else { 7 };
     let a: Vec<u32> = (0..=u16::MAX as u32).collect();
     let b = vec![0u32; a.len()];
     let codes: Vec<u32> = (20..27).map(|op| op + f.code).collect();
@@ -207,8 +224,6 @@ fn transcendentals_on_every_input(device: &Device, f: Format) -> Vec<(u32, f64, 
         |x: f64| if x == f64::NEG_INFINITY { -0.0 } else { x * 0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2) };
     let refs: [fn(f64) -> f64; 7] =
         [f64::exp, f64::ln, f64::sin, f64::cos, f64::tanh, |x| 1.0 / (1.0 + (-x).exp()), gelu];
-    let max_finite = f64::from((f.to_f32)(if f.code == 0 { 0x7bff } else { 0x7f7f }));
-    let min_exp = if f.code == 0 { -14 } else { -126 };
     let mut worst = Vec::new();
     for (k, reference) in refs.iter().enumerate() {
         let mut w = (20 + k as u32, 0.0f64, 0u16);
@@ -216,16 +231,7 @@ fn transcendentals_on_every_input(device: &Device, f: Format) -> Vec<(u32, f64, 
             let x = f64::from((f.to_f32)(bits as u16));
             let r = reference(x);
             let ours = f64::from((f.to_f32)(out[k][i] as u16));
-            let err = if r.is_nan() || ours.is_nan() {
-                if r.is_nan() && ours.is_nan() { 0.0 } else { f64::INFINITY }
-            } else if ours.is_infinite() {
-                // Rounds to inf when beyond MAX by half an ULP or more.
-                let half_ulp = 2f64.powi(max_finite.log2().floor() as i32 - man - 1);
-                if r.signum() == ours.signum() && r.abs() >= max_finite + half_ulp { 0.0 } else { f64::INFINITY }
-            } else {
-                let e = (r.abs().log2().floor() as i32).max(min_exp);
-                (ours - r).abs() / 2f64.powi(e - man)
-            };
+            let err = half_ulp_error(f, ours, r);
             if err > w.1 || err.is_nan() {
                 w = (20 + k as u32, err, bits as u16);
             }
@@ -239,6 +245,36 @@ fn transcendentals_within_half_ulp(device: &Device, f: Format) {
     for (op, err, x) in transcendentals_on_every_input(device, f) {
         assert!(err <= 0.51, "{} op {op}: {err:.4} ULP at {x:#06x}", f.name);
     }
+}
+
+/// pow on 10^6 pairs: random patterns (special values, overflow, underflow) and moderate powers of positive bases.
+fn pow_within_half_ulp(device: &Device, f: Format, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let n = 1_000_000;
+    let mut a = Vec::with_capacity(n);
+    let mut b = Vec::with_capacity(n);
+    for i in 0..n {
+        if i % 2 == 0 {
+            a.push(rng.next_u32() & 0xffff);
+            b.push(rng.next_u32() & 0xffff);
+        } else {
+            a.push(u32::from((f.from_f32)(rng.uniform(0.0, 4.0) as f32)));
+            b.push(u32::from((f.from_f32)(rng.uniform(-12.0, 12.0) as f32)));
+        }
+    }
+    let out = run_ops(device, OPS, "test_half_op", &[27 + f.code], &a, &b).pop().expect("one op");
+    for i in 0..n {
+        let x = f64::from((f.to_f32)(a[i] as u16));
+        let y = f64::from((f.to_f32)(b[i] as u16));
+        let err = half_ulp_error(f, f64::from((f.to_f32)(out[i] as u16)), x.powf(y));
+        assert!(err <= 0.51, "{} pow({x}, {y}): {err:.4} ULP", f.name);
+    }
+}
+
+#[test]
+fn f16_and_bf16_pow_are_within_half_an_ulp() {
+    pow_within_half_ulp(wgsl_harness::device(), F16, 25);
+    pow_within_half_ulp(wgsl_harness::device(), BF16, 26);
 }
 
 #[test]

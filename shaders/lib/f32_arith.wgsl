@@ -96,23 +96,29 @@ fn f32_add_exact(a: u32, b: u32) -> u32 {
     let small = select(a, b, a_big);
     let ub = f32_unpack(big & F32_MAG_MASK);
     let us = f32_unpack(small & F32_MAG_MASK);
-    // The big significand at the top word (exponent ub.y - 32); the small one aligned to it, lost bits in sticky.
-    let x = vec2<u32>(0u, u32(ub.x));
+    // Both significands with 6 guard bits (leading one at bit 29); the small one aligned, lost bits in sticky.
     let d = u32(ub.y - us.y);
-    let ys = vec2<u32>(0u, u32(us.x));
-    let y = u64_shr(ys, d);
-    let sticky = u64_low_bits_nonzero(ys, d);
-    var z: vec2<u32>;
+    let x = u32(ub.x) << 6u;
+    let ys = u32(us.x) << 6u;
+    let y = select(0u, ys >> (d & 31u), d < 32u);
+    let sticky = select(ys != 0u, (ys & ((1u << (d & 31u)) - 1u)) != 0u, d < 32u);
+    var z: u32;
     if ((a ^ b) & F32_SIGN_BIT) == 0u {
-        z = u64_add(x, y);
+        z = x + y;
     } else {
         // x - (y + e) with 0 < e < 1 (when sticky) is (x - y - 1) + (1 - e): the sticky amount stays positive.
-        z = u64_add(u64_add(x, u64_neg(y)), select(vec2<u32>(0u), vec2<u32>(0xffffffffu), sticky));
-        if u64_is_zero(z) && !sticky {
+        z = x - y - select(0u, 1u, sticky);
+        if z == 0u && !sticky {
             return 0u; // exact cancellation gives +0
         }
     }
-    return round_pack((big & F32_SIGN_BIT) != 0u, ub.y - 32, z, sticky, 23u, 8u).x;
+    // (z + sticky amount) * 2^(ub.y - 6), normalised to a leading one at bit 24. Sticky implies d > 6, so z has its
+    // leading one at bit 28 or above and only a right shift can lose bits.
+    let lead = 31u - countLeadingZeros(z);
+    let sh = select(0u, lead - 24u, lead >= 24u);
+    let sig = select(z << ((24u - lead) & 31u), z >> sh, lead >= 24u);
+    let st = sticky || (z & ((1u << sh) - 1u)) != 0u;
+    return f32_round_q25(big & F32_SIGN_BIT, ub.y - 6 + i32(lead), sig, st);
 }
 
 // a + b, correctly rounded.
@@ -148,7 +154,12 @@ fn f32_mul_exact(a: u32, b: u32) -> u32 {
     }
     let ua = f32_unpack(ma);
     let ub = f32_unpack(mb);
-    return round_pack(sign_bit != 0u, ua.y + ub.y, u64_mul_wide(u32(ua.x), u32(ub.x)), false, 23u, 8u).x;
+    // The exact product (47 or 48 bits) cut to 25 bits (leading one at bit 24) and a sticky bit.
+    let p = u64_mul_wide(u32(ua.x), u32(ub.x));
+    let lead = 63u - countLeadingZeros(p.y); // 46 or 47
+    let sh = lead - 24u; // 22 or 23
+    let sig = (p.y << (32u - sh)) | (p.x >> sh);
+    return f32_round_q25(sign_bit, ua.y + ub.y + i32(lead), sig, (p.x & ((1u << sh) - 1u)) != 0u);
 }
 
 // a * b, correctly rounded.

@@ -136,7 +136,7 @@ fn f32_pow(x: u32, y: u32) -> u32 {
     if x_neg && !parity.x {
         return F32_DEFAULT_NAN;
     }
-    let zero = ax >> 31u;
+    let zero = f32_opaque_zero(ax);
     let l = f32_log_parts(ax, zero);
     let yf = bitcast<f32>(y);
     let w = f32_two_prod(yf, l.x, zero);
