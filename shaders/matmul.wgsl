@@ -8,25 +8,7 @@
 // vec4<f32>, vec4<u32> or array<vec2<u32>, 4>), the element functions (zero_slot, a_at/b_at, store_row), the tile
 // loads, the register-block update and the tile geometry.
 
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    batch: u32,
-    tiles_n: u32,
-    tiles_m: u32,
-    groups_x: u32,
-    total: u32,
-    a_off: i32,
-    a_sb: i32,
-    a_sm: i32,
-    a_sk: i32,
-    b_off: i32,
-    b_sb: i32,
-    b_sk: i32,
-    b_sn: i32,
-}
-
+{{params}}
 @group(0) @binding(0) var<storage, read> a: array<{{a_word}}>;
 @group(0) @binding(1) var<storage, read> b: array<{{b_word}}>;
 @group(0) @binding(2) var<storage, read_write> c: array<{{c_word}}>;

@@ -3,25 +3,7 @@
 // operands straight from the buffers with 16-byte loads. Both operands are row-major with unit column stride and
 // 4-aligned non-negative offsets/strides, K and N multiples of 4 ({{elem}} is f32 or u32; products wrap for u32).
 
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    batch: u32,
-    tiles_n: u32,
-    tiles_m: u32,
-    groups_x: u32,
-    total: u32,
-    a_off: i32,
-    a_sb: i32,
-    a_sm: i32,
-    a_sk: i32,
-    b_off: i32,
-    b_sb: i32,
-    b_sk: i32,
-    b_sn: i32,
-}
-
+{{params}}
 @group(0) @binding(0) var<storage, read> a: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<u32>>;

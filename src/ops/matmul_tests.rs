@@ -204,41 +204,12 @@ fn half_precision_accumulates_in_f32_and_rounds_once() {
             let lb = vb.len(dims.batch, dims.k, dims.n);
             let a: Vec<f32> = (0..la).map(|_| rng.random_range(-3.0f32..3.0)).collect();
             let b: Vec<f32> = (0..lb).map(|_| rng.random_range(-3.0f32..3.0)).collect();
-            let (ha, hb, got): (Vec<f64>, Vec<f64>, Vec<f64>) = if dtype == DType::F16 {
-                let ha: Vec<half::f16> = a.iter().map(|&x| half::f16::from_f32(x)).collect();
-                let hb: Vec<half::f16> = b.iter().map(|&x| half::f16::from_f32(x)).collect();
-                let got = run(
-                    dtype,
-                    dims,
-                    &Array::from_slice(&ha, [la]).unwrap(),
-                    va,
-                    &Array::from_slice(&hb, [lb]).unwrap(),
-                    vb,
-                )
-                .unwrap();
-                (
-                    ha.iter().map(|x| x.to_f64()).collect(),
-                    hb.iter().map(|x| x.to_f64()).collect(),
-                    got.to_vec::<half::f16>().unwrap().iter().map(|x| x.to_f64()).collect(),
-                )
-            } else {
-                let ha: Vec<half::bf16> = a.iter().map(|&x| half::bf16::from_f32(x)).collect();
-                let hb: Vec<half::bf16> = b.iter().map(|&x| half::bf16::from_f32(x)).collect();
-                let got = run(
-                    dtype,
-                    dims,
-                    &Array::from_slice(&ha, [la]).unwrap(),
-                    va,
-                    &Array::from_slice(&hb, [lb]).unwrap(),
-                    vb,
-                )
-                .unwrap();
-                (
-                    ha.iter().map(|x| x.to_f64()).collect(),
-                    hb.iter().map(|x| x.to_f64()).collect(),
-                    got.to_vec::<half::bf16>().unwrap().iter().map(|x| x.to_f64()).collect(),
-                )
-            };
+            // Rounded to the dtype (exact RNE), then widened exactly to f64 for the reference.
+            let (xa, xb) = (Array::from_vec(a, [la]).unwrap(), Array::from_vec(b, [lb]).unwrap());
+            let (xa, xb) = (xa.cast(dtype).unwrap(), xb.cast(dtype).unwrap());
+            let got = run(dtype, dims, &xa, va, &xb, vb).unwrap();
+            let wide = |x: &Array| x.cast(DType::F64).unwrap().to_vec::<f64>().unwrap();
+            let (ha, hb, got) = (wide(&xa), wide(&xb), wide(&got));
             let man_bits = if dtype == DType::F16 { 10 } else { 7 };
             for bt in 0..dims.batch {
                 for r in 0..dims.m {

@@ -7,6 +7,7 @@ use crate::kernels::compose;
 const TEMPLATE: &str = include_str!("../../shaders/matmul.wgsl");
 const DIRECT_TEMPLATE: &str = include_str!("../../shaders/matmul_direct.wgsl");
 const PACK_TEMPLATE: &str = include_str!("../../shaders/matmul_pack.wgsl");
+const PARAMS: &str = include_str!("../../shaders/matmul_params.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
@@ -123,6 +124,7 @@ impl MatmulVariant {
                 [("wx", t.wx), ("wy", t.wy), ("bm", t.bm()), ("bn", t.bn())].map(|(k, v)| (k, v.to_string()));
             let mut parts: Vec<(&str, &str)> = geometry.iter().map(|(k, v)| (*k, v.as_str())).collect();
             parts.push(("elem", elem));
+            parts.push(("params", PARAMS));
             return compose(DIRECT_TEMPLATE, &parts);
         }
         let wg = t.wx * t.wy;
@@ -160,6 +162,7 @@ impl MatmulVariant {
         let entry = compose(
             TEMPLATE,
             &[
+                ("params", PARAMS),
                 ("a_word", word(a_vec)),
                 ("b_word", word(b_vec)),
                 ("c_word", word(self.vec_store)),
