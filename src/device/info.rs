@@ -3,11 +3,12 @@
 use std::fmt;
 
 /// The native wgpu features this crate can use, in the order they are reported.
-pub(crate) const NATIVE_FEATURES: [(wgpu::Features, &str); 4] = [
+pub(crate) const NATIVE_FEATURES: [(wgpu::Features, &str); 5] = [
     (wgpu::Features::MAPPABLE_PRIMARY_BUFFERS, "MAPPABLE_PRIMARY_BUFFERS"),
     (wgpu::Features::SHADER_INT64, "SHADER_INT64"),
     (wgpu::Features::SHADER_F16, "SHADER_F16"),
     (wgpu::Features::SHADER_F64, "SHADER_F64"),
+    (wgpu::Features::SUBGROUP, "SUBGROUP"),
 ];
 
 /// A description of an adapter and the device opened on it: identity, memory architecture, the limits that matter

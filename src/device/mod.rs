@@ -88,6 +88,8 @@ pub(crate) struct NativeExtensions {
     pub int64: bool,
     pub f16: bool,
     pub f64: bool,
+    /// The subgroup size, where subgroups are enabled and the adapter runs them at one fixed size.
+    pub subgroup_size: Option<u32>,
 }
 
 /// Errors that wgpu reported outside any error scope: the crate runs all its own calls inside scopes, so these
@@ -233,6 +235,9 @@ impl Device {
             int64: features.contains(wgpu::Features::SHADER_INT64),
             f16: features.contains(wgpu::Features::SHADER_F16),
             f64: features.contains(wgpu::Features::SHADER_F64),
+            subgroup_size: (features.contains(wgpu::Features::SUBGROUP)
+                && adapter_info.subgroup_min_size == adapter_info.subgroup_max_size)
+                .then_some(adapter_info.subgroup_min_size),
         };
         let info = DeviceInfo::new(&adapter_info, &limits, features);
         let staging_chunk = match options.staging_chunk_bytes {

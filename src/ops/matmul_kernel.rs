@@ -10,7 +10,8 @@
 use wgpu::util::DeviceExt;
 
 use super::matmul_wgsl::{
-    LoadMode, MatmulVariant, PACK_WORKGROUP, Tiles, acc_bytes, pack_kernel, supported, word_sized,
+    LoadMode, MatmulKernel, MatmulVariant, PACK_WORKGROUP, SUBGROUP_SIZES, Tiles, acc_bytes, pack_kernel, supported,
+    word_sized,
 };
 use super::view::{Window, reach, window};
 use crate::kernels::{KernelKey, grid_2d};
@@ -63,10 +64,24 @@ pub(crate) fn encode_matmul(
     b: &Operand<'_>,
     out: &wgpu::Buffer,
 ) -> Result<()> {
-    encode_matmul_with(device, encoder, dtype, dims, a, b, out, device.info().is_software())
+    encode_matmul_with(device, encoder, dtype, dims, a, b, out, KernelChoice::Auto)
 }
 
-/// [`encode_matmul`], choosing whether the CPU-adapter kernel may be used (tests run both kernels on one adapter).
+/// Which kernel [`encode_matmul_with`] uses where the operands allow a CPU-adapter kernel (tests and speed
+/// measurements run every kernel on one adapter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))] // Tiled and Direct are forced by the tests only
+pub(crate) enum KernelChoice {
+    /// On a CPU adapter the subgroup kernel where the device has fixed-size subgroups, else the direct one; the
+    /// tiled kernel on a GPU.
+    Auto,
+    /// Always the tiled kernel.
+    Tiled,
+    /// The direct kernel (no subgroups) where the operands allow it.
+    Direct,
+}
+
+/// [`encode_matmul`] with the kernel chosen by `choice`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn encode_matmul_with(
     device: &Device,
@@ -76,7 +91,7 @@ pub(crate) fn encode_matmul_with(
     a: &Operand<'_>,
     b: &Operand<'_>,
     out: &wgpu::Buffer,
-    allow_direct: bool,
+    choice: KernelChoice,
 ) -> Result<()> {
     if !supported(dtype) {
         return Err(Error::InvalidArgument {
@@ -113,30 +128,30 @@ pub(crate) fn encode_matmul_with(
     let tiles = Tiles::for_limits(limits, acc_bytes(dtype));
     let wa = operand_window(a, "the left operand", dims.batch, dims.m, dims.k, esize, limits)?;
     let wb = operand_window(b, "the right operand", dims.batch, dims.k, dims.n, esize, limits)?;
-    let tiles_m = dims.m.div_ceil(tiles.bm() as usize) as u64;
-    let tiles_n = dims.n.div_ceil(tiles.bn() as usize) as u64;
-    let total = tiles_m * tiles_n * dims.batch as u64;
-    let max_dim = u64::from(limits.max_compute_workgroups_per_dimension.max(1));
-    if total > max_dim * max_dim || total > u64::from(u32::MAX) {
-        return Err(invalid(format!(
-            "{total} workgroups of {}x{} tiles pass the adapter's grid",
-            tiles.bm(),
-            tiles.bn()
-        )));
-    }
-    let groups = grid_2d(total as u32, max_dim as u32);
     let vec_ok = word_sized(dtype);
     let (mode_a, mode_b) =
         (load_mode(a, &wa, dims.m, dims.k, dims.batch, vec_ok), load_mode(b, &wb, dims.k, dims.n, dims.batch, vec_ok));
     let forward = |o: &Operand<'_>| o.batch_stride >= 0 && o.row_stride >= 0;
-    let direct = allow_direct
-        && mode_a == LoadMode::VecCol
-        && mode_b == LoadMode::VecCol
-        && forward(a)
-        && forward(b)
-        && tiles.wx == tiles.wy;
+    let cpu_ok = mode_a == LoadMode::VecCol && mode_b == LoadMode::VecCol && forward(a) && forward(b);
+    let kernel = match (choice, device.native().subgroup_size) {
+        (KernelChoice::Tiled, _) => MatmulKernel::Tiled,
+        _ if !cpu_ok => MatmulKernel::Tiled,
+        (KernelChoice::Direct, _) => MatmulKernel::Direct,
+        _ if !device.info().is_software() => MatmulKernel::Tiled,
+        (KernelChoice::Auto, Some(lanes)) if SUBGROUP_SIZES.contains(&lanes) => MatmulKernel::Subgroup(lanes),
+        (KernelChoice::Auto, _) => MatmulKernel::Direct,
+    };
+    let (tile_m, tile_n) = kernel.tile(tiles);
+    let tiles_m = dims.m.div_ceil(tile_m as usize) as u64;
+    let tiles_n = dims.n.div_ceil(tile_n as usize) as u64;
+    let total = tiles_m * tiles_n * dims.batch as u64;
+    let max_dim = u64::from(limits.max_compute_workgroups_per_dimension.max(1));
+    if total > max_dim * max_dim || total > u64::from(u32::MAX) {
+        return Err(invalid(format!("{total} workgroups of {}x{} tiles pass the adapter's grid", tile_m, tile_n)));
+    }
+    let groups = grid_2d(total as u32, max_dim as u32);
     let variant =
-        MatmulVariant { dtype, tiles, a: mode_a, b: mode_b, vec_store: vec_ok && dims.n.is_multiple_of(4), direct };
+        MatmulVariant { dtype, tiles, a: mode_a, b: mode_b, vec_store: vec_ok && dims.n.is_multiple_of(4), kernel };
     let rel = |o: &Operand<'_>, w: &Option<Window>| o.offset as i64 - w.map_or(0, |w| w.first_elem as i64);
     let params: [u32; 16] = [
         dims.m as u32,

@@ -4,14 +4,16 @@
 //! ```text
 //! cargo test --release --lib ops::matmul_speed -- --ignored --nocapture
 //! ```
+//!
+//! `MATMUL_SPEED_N=1024,2048` measures only f32 at those sizes (quick comparisons while tuning).
 
 use std::time::Instant;
 
-use super::matmul_kernel::{Dims, Operand, encode_matmul_with};
+use super::matmul_kernel::{Dims, KernelChoice, Operand, encode_matmul_with};
 use crate::{DType, Device};
 
 /// Seconds of the best of `runs` submissions of one product (kernel only: the operands stay on the device).
-fn time_device(device: &Device, dtype: DType, n: usize, runs: usize, direct: bool) -> f64 {
+fn time_device(device: &Device, dtype: DType, n: usize, runs: usize, kernel: KernelChoice) -> f64 {
     let bytes = (n * n * dtype.size_in_bytes()) as u64;
     let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
     let a = device.create_buffer("a", bytes, usage, false).unwrap();
@@ -26,7 +28,7 @@ fn time_device(device: &Device, dtype: DType, n: usize, runs: usize, direct: boo
         .map(|_| {
             let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
             let (oa, ob) = (Operand::contiguous(&a, n, n), Operand::contiguous(&b, n, n));
-            encode_matmul_with(device, &mut encoder, dtype, dims, &oa, &ob, &c, direct).unwrap();
+            encode_matmul_with(device, &mut encoder, dtype, dims, &oa, &ob, &c, kernel).unwrap();
             let t = Instant::now();
             let index = device.submit_now("bench", encoder).unwrap();
             device.wait(Some(index)).unwrap();
@@ -54,20 +56,27 @@ fn time_host(n: usize, runs: usize) -> f64 {
 fn matmul_gflops_beside_ndarray() {
     let device = Device::new().expect("an adapter");
     println!("{}", device.info());
-    let direct = device.info().is_software();
-    println!("f32, square; GFLOPS (kernel: {})", if direct { "direct (CPU adapter)" } else { "tiled" });
-    println!("{:>6} {:>10} {:>10} {:>10} {:>7}", "n", "device", "tiled", "ndarray", "ratio");
-    for n in [256usize, 512, 1024, 2048] {
+    let only: Option<Vec<usize>> =
+        std::env::var("MATMUL_SPEED_N").ok().map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+    let quick = only.is_some();
+    println!("f32, square; GFLOPS of each kernel (auto: what matmul uses here; NaN: not run)");
+    println!("{:>6} {:>8} {:>8} {:>8} {:>8} {:>7}", "n", "auto", "direct", "tiled", "ndarray", "ratio");
+    for n in only.unwrap_or_else(|| vec![256, 512, 1024, 2048]) {
         let runs = if n >= 2048 { 2 } else { 4 };
         let flops = 2.0 * (n as f64).powi(3);
-        let g = flops / time_device(&device, DType::F32, n, runs, direct) / 1e9;
-        let t = if n <= 1024 { flops / time_device(&device, DType::F32, n, runs, false) / 1e9 } else { f64::NAN };
+        let g = |kernel| flops / time_device(&device, DType::F32, n, runs, kernel) / 1e9;
+        let auto = g(KernelChoice::Auto);
+        let (direct, tiled) =
+            if n <= 1024 && !quick { (g(KernelChoice::Direct), g(KernelChoice::Tiled)) } else { (f64::NAN, f64::NAN) };
         let h = flops / time_host(n, runs) / 1e9;
-        println!("{n:>6} {g:>10.2} {t:>10.2} {h:>10.2} {:>7.2}", g / h);
+        println!("{n:>6} {auto:>8.2} {direct:>8.2} {tiled:>8.2} {h:>8.2} {:>7.2}", auto / h);
+    }
+    if quick {
+        return;
     }
     let n = 1024;
     let ops = 2.0 * (n as f64).powi(3);
     for dtype in [DType::I32, DType::U32, DType::F16, DType::BF16, DType::I64] {
-        println!("{dtype} {n}: {:.2} G ops/s", ops / time_device(&device, dtype, n, 2, direct) / 1e9);
+        println!("{dtype} {n}: {:.2} G ops/s", ops / time_device(&device, dtype, n, 2, KernelChoice::Auto) / 1e9);
     }
 }

@@ -4,7 +4,7 @@
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::matmul_kernel::{Dims, Operand, encode_matmul, encode_matmul_with};
+use super::matmul_kernel::{Dims, KernelChoice, Operand, encode_matmul, encode_matmul_with};
 use crate::{Array, DType, Device, DeviceTensor, Error};
 
 fn device() -> &'static Device {
@@ -43,23 +43,34 @@ fn operand<'a>(t: &'a DeviceTensor, v: View) -> Operand<'a> {
     Operand { buffer: t.buffer(), offset: v.off, batch_stride: v.sb, row_stride: v.sr, col_stride: v.sc }
 }
 
-/// Runs the product on the device (both kernels where the layout allows the CPU-adapter one, checking they agree
-/// bit for bit) and downloads `[batch, m, n]`.
+/// Runs the product on the device with every kernel the layout allows (tiled, direct, and the automatic choice:
+/// the subgroup kernel on lavapipe), checks that they agree bit for bit (integers: all; f32: the CPU-adapter
+/// kernels, which add in the same order), and downloads `[batch, m, n]`.
 fn run(dtype: DType, dims: Dims, a: &Array, va: View, b: &Array, vb: View) -> crate::Result<Array> {
-    let tiled = run_with(dtype, dims, a, va, b, vb, false)?;
-    let direct = run_with(dtype, dims, a, va, b, vb, true)?;
+    let tiled = run_with(dtype, dims, a, va, b, vb, KernelChoice::Tiled)?;
+    let direct = run_with(dtype, dims, a, va, b, vb, KernelChoice::Direct)?;
+    let auto = run_with(dtype, dims, a, va, b, vb, KernelChoice::Auto)?;
     if dtype.is_int() {
-        assert_eq!(tiled.as_bytes(), direct.as_bytes(), "the two kernels differ on {dims:?}");
+        assert_eq!(tiled.as_bytes(), direct.as_bytes(), "the tiled and direct kernels differ on {dims:?}");
     }
-    Ok(direct)
+    assert_eq!(direct.as_bytes(), auto.as_bytes(), "the direct and automatic kernels differ on {dims:?}");
+    Ok(auto)
 }
 
-fn run_with(dtype: DType, dims: Dims, a: &Array, va: View, b: &Array, vb: View, direct: bool) -> crate::Result<Array> {
+fn run_with(
+    dtype: DType,
+    dims: Dims,
+    a: &Array,
+    va: View,
+    b: &Array,
+    vb: View,
+    kernel: KernelChoice,
+) -> crate::Result<Array> {
     let d = device();
     let (ta, tb) = (d.upload(a)?, d.upload(b)?);
     let out = d.zeros(dtype, vec![dims.batch, dims.m, dims.n])?;
     let mut encoder = d.wgpu_device().create_command_encoder(&Default::default());
-    encode_matmul_with(d, &mut encoder, dtype, dims, &operand(&ta, va), &operand(&tb, vb), out.buffer(), direct)?;
+    encode_matmul_with(d, &mut encoder, dtype, dims, &operand(&ta, va), &operand(&tb, vb), out.buffer(), kernel)?;
     d.flush()?;
     d.submit_now("test", encoder)?;
     out.download()
@@ -81,6 +92,7 @@ const CASES: &[(usize, usize, usize, usize, bool, bool, bool)] = &[
     (2, 36, 20, 12, false, false, false),
     (3, 7, 8, 8, false, false, true),
     (1, 65, 68, 36, false, false, false),
+    (2, 130, 136, 44, false, false, false),
 ];
 
 fn dims_of(c: &(usize, usize, usize, usize, bool, bool, bool)) -> Dims {

@@ -6,11 +6,26 @@ use crate::kernels::compose;
 
 const TEMPLATE: &str = include_str!("../../shaders/matmul.wgsl");
 const DIRECT_TEMPLATE: &str = include_str!("../../shaders/matmul_direct.wgsl");
+const SUBGROUP_TEMPLATE: &str = include_str!("../../shaders/matmul_subgroup.wgsl");
 const PACK_TEMPLATE: &str = include_str!("../../shaders/matmul_pack.wgsl");
 const PARAMS: &str = include_str!("../../shaders/matmul_params.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
+
+/// Rows of C per invocation of the CPU-adapter kernel.
+const DIRECT_R: u32 = 16;
+/// Columns of C per invocation of the CPU-adapter kernel (a multiple of 4).
+const DIRECT_C: u32 = 8;
+/// Invocations per workgroup of the CPU-adapter kernel along N and along M.
+const DIRECT_WX: u32 = 8;
+const DIRECT_WY: u32 = 4;
+/// Rows of C per workgroup of the subgroup kernel (a multiple of every subgroup size it is used with: 4, 8, 16).
+const SUBGROUP_R: u32 = 32;
+/// Groups of 4 columns of C per lane of the subgroup kernel.
+const SUBGROUP_C4: u32 = 2;
+/// The subgroup sizes the subgroup kernel is composed for.
+pub(crate) const SUBGROUP_SIZES: [u32; 3] = [4, 8, 16];
 
 /// How the kernel reads one operand's tile from global memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,9 +92,32 @@ pub(crate) struct MatmulVariant {
     pub b: LoadMode,
     /// 16-byte stores of C (32-bit output words, N a multiple of 4).
     pub vec_store: bool,
-    /// The CPU-adapter kernel (`shaders/matmul_direct.wgsl`): no workgroup memory; needs both operands
-    /// [`LoadMode::VecCol`] with non-negative strides and a 32-bit dtype.
-    pub direct: bool,
+    /// Which kernel: the tiled one, or one of the CPU-adapter kernels (which need both operands
+    /// [`LoadMode::VecCol`] with non-negative strides and a 32-bit dtype).
+    pub kernel: MatmulKernel,
+}
+
+/// The kernels of the matrix product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum MatmulKernel {
+    /// `shaders/matmul.wgsl`: tiles staged in workgroup memory (GPUs).
+    Tiled,
+    /// `shaders/matmul_direct.wgsl`: large register blocks read straight from the buffers (CPU adapters).
+    Direct,
+    /// `shaders/matmul_subgroup.wgsl`: one subgroup of this many lanes per workgroup sharing the loads of A (CPU
+    /// adapters with subgroups of one fixed size).
+    Subgroup(u32),
+}
+
+impl MatmulKernel {
+    /// The rows × columns of C that one workgroup computes, for `tiles` (the tiled kernel's geometry).
+    pub(crate) fn tile(self, tiles: Tiles) -> (u32, u32) {
+        match self {
+            MatmulKernel::Tiled => (tiles.bm(), tiles.bn()),
+            MatmulKernel::Direct => (DIRECT_R * DIRECT_WY, DIRECT_C * DIRECT_WX),
+            MatmulKernel::Subgroup(s) => (SUBGROUP_R, 4 * SUBGROUP_C4 * s),
+        }
+    }
 }
 
 /// What the kernel computes in: the element type of the tiles.
@@ -118,14 +156,10 @@ impl MatmulVariant {
     pub(crate) fn wgsl(&self) -> String {
         let acc = acc_of(self.dtype);
         let t = self.tiles;
-        if self.direct {
-            let elem = if acc == Acc::F32 { "f32" } else { "u32" };
-            let geometry =
-                [("wx", t.wx), ("wy", t.wy), ("bm", t.bm()), ("bn", t.bn())].map(|(k, v)| (k, v.to_string()));
-            let mut parts: Vec<(&str, &str)> = geometry.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            parts.push(("elem", elem));
-            parts.push(("params", PARAMS));
-            return compose(DIRECT_TEMPLATE, &parts);
+        match self.kernel {
+            MatmulKernel::Direct => return direct_wgsl(acc),
+            MatmulKernel::Subgroup(lanes) => return subgroup_wgsl(acc, lanes),
+            MatmulKernel::Tiled => {}
         }
         let wg = t.wx * t.wy;
         let slot = match acc {
@@ -350,4 +384,115 @@ fn load(op: Operand, mode: LoadMode, t: Tiles, wg: u32, acc: Acc) -> String {
         "for (var t = 0u; t < {trips}u; t++) {{\n            let e = li + t * WG;\n            {guard}{decode}\n            \
          {var}\n            if {cond} {{\n                {fetch}\n            }}\n            {store}\n        }}"
     )
+}
+
+/// The CPU-adapter kernel (`shaders/matmul_direct.wgsl`) with its block written out: `DIRECT_R` rows and
+/// `DIRECT_C` columns per invocation.
+fn direct_wgsl(acc: Acc) -> String {
+    let elem = if acc == Acc::F32 { "f32" } else { "u32" };
+    let (rows, c4) = (DIRECT_R, DIRECT_C / 4);
+    let (mut setup, mut body, mut store) = (String::new(), String::new(), String::new());
+    for i in 0..rows {
+        setup += &format!("    let a{i} = a_base + min(row + {i}u, last) * sm;\n");
+    }
+    for j in 0..c4 {
+        setup += &format!("    let c{j} = b_base + min(t4 + {j}u, n4 - 1u);\n");
+    }
+    for i in 0..rows {
+        for j in 0..c4 {
+            setup += &format!("    var acc{i}_{j} = vec4<{elem}>();\n");
+        }
+    }
+    for i in 0..rows {
+        body += &format!("        let x{i} = bitcast<vec4<{elem}>>(a[a{i} + k]);\n");
+    }
+    for j in 0..c4 {
+        for (q, s) in ["bk", "s1", "s2", "s3"].iter().enumerate() {
+            body += &format!("        let y{q}_{j} = bitcast<vec4<{elem}>>(b[c{j} + {s}]);\n");
+        }
+    }
+    for i in 0..rows {
+        for j in 0..c4 {
+            body += &format!(
+                "        acc{i}_{j} += x{i}.x * y0_{j} + x{i}.y * y1_{j} + x{i}.z * y2_{j} + x{i}.w * y3_{j};\n"
+            );
+        }
+    }
+    for i in 0..rows {
+        for j in 0..c4 {
+            store += &format!(
+                "    if row + {i}u < p.m && t4 + {j}u < n4 {{\n        c[out + {i}u * n4 + {j}u] = bitcast<vec4<u32>>(acc{i}_{j});\n    }}\n"
+            );
+        }
+    }
+    let geometry = [
+        ("r", rows),
+        ("c", DIRECT_C),
+        ("wx", DIRECT_WX),
+        ("wy", DIRECT_WY),
+        ("bm", rows * DIRECT_WY),
+        ("bn", DIRECT_C * DIRECT_WX),
+    ]
+    .map(|(k, v)| (k, v.to_string()));
+    let mut parts: Vec<(&str, &str)> = geometry.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    parts.extend([("elem", elem), ("params", PARAMS), ("setup", &setup), ("body", &body), ("store", &store)]);
+    compose(DIRECT_TEMPLATE, &parts)
+}
+
+/// The subgroup kernel (`shaders/matmul_subgroup.wgsl`) for subgroups of `lanes`, its block written out.
+fn subgroup_wgsl(acc: Acc, lanes: u32) -> String {
+    let elem = if acc == Acc::F32 { "f32" } else { "u32" };
+    let (rows, c4) = (SUBGROUP_R, SUBGROUP_C4);
+    let aq = rows / lanes;
+    let (mut setup, mut body, mut store) = (String::new(), String::new(), String::new());
+    for q in 0..aq {
+        setup += &format!("    let a{q} = a_base + min(row + lane + {}u, last) * sm;\n", q * lanes);
+    }
+    for j in 0..c4 {
+        setup += &format!("    let c{j} = b_base + min(t4 + {}u, n4 - 1u);\n", j * lanes);
+    }
+    for i in 0..rows {
+        for j in 0..c4 {
+            setup += &format!("    var acc{i}_{j} = vec4<{elem}>();\n");
+        }
+    }
+    for q in 0..aq {
+        body += &format!("        let l{q} = bitcast<vec4<{elem}>>(a[a{q} + k]);\n");
+    }
+    for j in 0..c4 {
+        for (q, s) in ["bk", "s1", "s2", "s3"].iter().enumerate() {
+            body += &format!("        let y{q}_{j} = bitcast<vec4<{elem}>>(b[c{j} + {s}]);\n");
+        }
+    }
+    for i in 0..rows {
+        body += &format!("        let x{i} = subgroupBroadcast(l{}, {}u);\n", i / lanes, i % lanes);
+        for j in 0..c4 {
+            body += &format!(
+                "        acc{i}_{j} += x{i}.x * y0_{j} + x{i}.y * y1_{j} + x{i}.z * y2_{j} + x{i}.w * y3_{j};\n"
+            );
+        }
+    }
+    for i in 0..rows {
+        for j in 0..c4 {
+            let col = j * lanes;
+            store += &format!(
+                "    if row + {i}u < p.m && t4 + {col}u < n4 {{\n        \
+                 c[out + {i}u * n4 + {col}u] = bitcast<vec4<u32>>(acc{i}_{j});\n    }}\n"
+            );
+        }
+    }
+    let numbers = [
+        ("s", lanes),
+        ("r", rows),
+        ("bn", 4 * c4 * lanes),
+        ("bn4", c4 * lanes),
+        ("c4", c4),
+        ("aq", aq),
+        ("loads", 4 * c4 + aq),
+        ("fmas", rows * c4 * 16),
+    ]
+    .map(|(k, v)| (k, v.to_string()));
+    let mut parts: Vec<(&str, &str)> = numbers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    parts.extend([("elem", elem), ("params", PARAMS), ("setup", &setup), ("body", &body), ("store", &store)]);
+    compose(SUBGROUP_TEMPLATE, &parts)
 }
