@@ -282,8 +282,13 @@ fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
         _ => {}
     }
     s += &format!("alias Acc = {ty};\nfn identity() -> Acc {{\n    return {ident};\n}}\n");
-    s += "// a where c holds, else the identity (select() does not take structs).\nfn pick(c: bool, a: Acc) -> Acc {\n    \
-          if c {\n        return a;\n    }\n    return identity();\n}\n";
+    if ty == "Arg" {
+        s += "// a where c holds, else the identity (select() does not take structs).\nfn pick(c: bool, a: Acc) -> Acc {\n    \
+              if c {\n        return a;\n    }\n    return identity();\n}\n";
+    } else {
+        // A select, not a branch: CPU adapters run both sides of a branch for every lane.
+        s += "// a where c holds, else the identity.\nfn pick(c: bool, a: Acc) -> Acc {\n    return select(identity(), a, c);\n}\n";
+    }
     // Comparisons: floats on their bits (NaN handled first; -0.0 == +0.0), integers as 64-bit values.
     if matches!(acc, Acc::FBits | Acc::ArgF) {
         s += "fn is_nan(x: u32) -> bool {\n    return (x & 0x7fffffffu) > 0x7f800000u;\n}\n\
@@ -461,37 +466,32 @@ fn leaf_fn(mode: LeafMode) -> String {
             let mut loads = String::new();
             for j in 0..n {
                 loads += &format!(
-                    "    var x{j} = identity();\n    if r0 + {j}u < p.r {{\n        \
-                     x{j} = load_at(base + i32(r0 + {j}u) * p.sr, r0 + {j}u);\n    }}\n"
+                    "    let x{j} = pick(r0 + {j}u < p.r, load_at(base + i32(min(r0 + {j}u, last)) * p.sr, r0 + {j}u));\n"
                 );
             }
             let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
-            format!("fn leaf16(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
+            format!(
+                "fn leaf16(base: i32, r0: u32) -> Acc {{\n    let last = p.r - 1u;\n{loads}{code}    return {root};\n}}\n"
+            )
         }
         LeafMode::VecR => {
             let mut loads = String::new();
             for q in 0..n / 4 {
-                loads += &format!(
-                    "    var v{q} = vec4<u32>(0u);\n    if r0 + {}u < p.r {{\n        \
-                     v{q} = src[u32(base + i32(r0 + {}u)) >> 2u];\n    }}\n",
-                    4 * q,
-                    4 * q
-                );
+                loads += &format!("    let v{q} = src[u32(base + i32(min(r0 + {}u, last4))) >> 2u];\n", 4 * q);
                 for t in 0..4 {
                     let j = 4 * q + t;
                     loads += &format!("    let x{j} = pick(r0 + {j}u < p.r, from_word(v{q}[{t}], r0 + {j}u));\n");
                 }
             }
             let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
-            format!("fn leaf16(base: i32, r0: u32) -> Acc {{\n{loads}{code}    return {root};\n}}\n")
+            format!(
+                "fn leaf16(base: i32, r0: u32) -> Acc {{\n    let last4 = (p.r - 1u) & ~3u;\n{loads}{code}    return {root};\n}}\n"
+            )
         }
         LeafMode::VecInner => {
             let mut loads = String::new();
             for j in 0..n {
-                loads += &format!(
-                    "    var v{j} = vec4<u32>(0u);\n    if r0 + {j}u < p.r {{\n        \
-                     v{j} = src[u32(base + i32(r0 + {j}u) * p.sr) >> 2u];\n    }}\n"
-                );
+                loads += &format!("    let v{j} = src[u32(base + i32(min(r0 + {j}u, last)) * p.sr) >> 2u];\n");
             }
             let mut body = String::new();
             let mut roots = Vec::new();
@@ -508,7 +508,7 @@ fn leaf_fn(mode: LeafMode) -> String {
                 roots.push(root);
             }
             format!(
-                "fn leaf16x4(base: i32, r0: u32) -> array<Acc, 4> {{\n{loads}{body}    return array<Acc, 4>({});\n}}\n",
+                "fn leaf16x4(base: i32, r0: u32) -> array<Acc, 4> {{\n    let last = p.r - 1u;\n{loads}{body}    return array<Acc, 4>({});\n}}\n",
                 roots.join(", ")
             )
         }
