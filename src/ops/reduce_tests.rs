@@ -425,6 +425,108 @@ fn f32_sums_are_the_tree_within_the_bound_and_independent_of_layout() {
     }
 }
 
+/// f64 element bits of `xs`.
+fn f64_bits(xs: &[f64]) -> Vec<u64> {
+    xs.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Reduces each row of `rows` (equal lengths) on the device as one [rows, r] f64 tensor over its last dim.
+fn f64_rows(op: ReduceOp, rows: &[Vec<f64>]) -> Vec<u64> {
+    let r = rows[0].len();
+    let bits: Vec<u64> = rows.iter().flat_map(|row| f64_bits(row)).collect();
+    let input = device().upload(&to_array(DType::F64, &bits)).unwrap();
+    let v = V::new(rows.len(), r, 1, false, 0);
+    let got = run(op, DType::F64, &input, v).unwrap();
+    let want = reference(op, DType::F64, &bits, v);
+    assert!(same(output_dtype(op, DType::F64), &got, &want), "{} {rows:?}:\n{got:x?}\n{want:x?}", op.name());
+    got
+}
+
+#[test]
+fn f64_edge_values_follow_ieee_and_the_tree() {
+    let (inf, nan, tiny, max) = (f64::INFINITY, f64::NAN, 5e-324, f64::MAX);
+    let rows = |xs: &[[f64; 4]]| xs.iter().map(|r| r.to_vec()).collect::<Vec<_>>();
+    let f = |b: u64| f64::from_bits(b);
+    // Sums: the tree is (x0 + x1) + (x2 + x3).
+    let sum = f64_rows(
+        ReduceOp::Sum,
+        &rows(&[
+            [max, max, -max, 0.0],       // overflow to inf, then inf - max = inf
+            [inf, 1.0, -inf, 1.0],       // inf - inf = NaN
+            [tiny, tiny, tiny, -tiny],   // subnormals: exact
+            [-0.0, -0.0, -0.0, -0.0],    // -0 stays -0
+            [-0.0, 0.0, -0.0, -0.0],     // -0 + +0 = +0
+            [1.0, 1e-16, 1e-16, 1e-16],  // each addition rounded: 1 + (2e-16) = 1 + 2^-52
+            [1e308, 1e308, -1e308, 0.0], // overflow inside the tree
+            [nan, 1.0, 2.0, 3.0],
+        ]),
+    );
+    assert_eq!(f(sum[0]), inf);
+    assert!(f(sum[1]).is_nan());
+    assert_eq!(sum[2], 2);
+    assert_eq!(sum[3], (-0.0f64).to_bits());
+    assert_eq!(sum[4], 0);
+    assert_eq!(f(sum[5]), 1.0 + 2f64.powi(-52));
+    assert_eq!(f(sum[6]), inf);
+    assert!(f(sum[7]).is_nan());
+    let prod = f64_rows(
+        ReduceOp::Prod,
+        &rows(&[[max, 2.0, 0.5, 1.0], [tiny, 0.5, 1.0, 1.0], [0.0, inf, 1.0, 1.0], [-1.0, 3.0, -0.0, 1.0]]),
+    );
+    assert_eq!((f(prod[0]), prod[1]), (inf, 0)); // (max·2)·0.5 = inf; tiny·0.5 rounds to even: 0
+    assert!(f(prod[2]).is_nan()); // 0·inf
+    assert_eq!(prod[3], 0); // (-1·3)·(-0·1) = +0
+    // max/min: a NaN wins and comes back unchanged; -0 and +0 tie: the first stays.
+    let payload = f64::from_bits(0x7ff0_0000_0000_0123); // a signalling NaN, not quieted
+    let ext =
+        rows(&[[1.0, payload, 3.0, nan], [-0.0, 0.0, -inf, -1.0], [0.0, -0.0, 2.0, tiny], [inf, -inf, max, -max]]);
+    let mx = f64_rows(ReduceOp::Max, &ext);
+    assert_eq!(mx[0], payload.to_bits());
+    assert_eq!((mx[1], f(mx[2]), f(mx[3])), ((-0.0f64).to_bits(), 2.0, inf));
+    let mn = f64_rows(ReduceOp::Min, &ext);
+    assert_eq!((mn[0], f(mn[1]), f(mn[3])), (payload.to_bits(), -inf, -inf));
+    assert_eq!(mn[2], 0); // +0 first, -0 ties
+    // argmax/argmin: first occurrence; a NaN counts as the extreme (the first NaN).
+    let args = rows(&[[1.0, 3.0, 3.0, 2.0], [1.0, nan, 5.0, nan], [-0.0, 0.0, 0.0, -0.0], [tiny, -tiny, 0.0, -tiny]]);
+    assert_eq!(f64_rows(ReduceOp::ArgMax, &args), [1, 1, 0, 0]);
+    assert_eq!(f64_rows(ReduceOp::ArgMin, &args), [0, 1, 0, 1]);
+}
+
+#[test]
+fn f64_sums_are_the_tree_within_the_bound_and_independent_of_layout() {
+    let mut rng = StdRng::seed_from_u64(13);
+    let (rows, r) = (3usize, 20_001usize);
+    // Multiples of 2^-52 in (-1, 1): the exact sum is an integer sum.
+    let ints: Vec<i64> = (0..rows * r).map(|_| rng.random_range(-(1i64 << 52)..(1i64 << 52))).collect();
+    let bits: Vec<u64> = ints.iter().map(|&k| (k as f64 * 2f64.powi(-52)).to_bits()).collect();
+    let input = device().upload(&to_array(DType::F64, &bits)).unwrap();
+    let last = run(ReduceOp::Sum, DType::F64, &input, V::new(rows, r, 1, false, 0)).unwrap();
+    assert_eq!(last, reference(ReduceOp::Sum, DType::F64, &bits, V::new(rows, r, 1, false, 0)));
+    // Stored transposed and reduced over the leading dim; one row alone; repeated runs: the same bits.
+    let mut t = vec![0u64; rows * r];
+    for o in 0..rows {
+        for j in 0..r {
+            t[j * rows + o] = bits[o * r + j];
+        }
+    }
+    let tin = device().upload(&to_array(DType::F64, &t)).unwrap();
+    assert_eq!(run(ReduceOp::Sum, DType::F64, &tin, V::new(1, r, rows, false, 0)).unwrap(), last);
+    let one = V { off: 2 * r, outer: 1, r, inner: 1, so: 0, sr: 1, si: 1 };
+    assert_eq!(run(ReduceOp::Sum, DType::F64, &input, one).unwrap(), vec![last[2]]);
+    for _ in 0..2 {
+        assert_eq!(run(ReduceOp::Sum, DType::F64, &input, V::new(rows, r, 1, false, 0)).unwrap(), last);
+    }
+    for (o, &g) in last.iter().enumerate() {
+        let xs = &ints[o * r..(o + 1) * r];
+        let exact: i128 = xs.iter().map(|&k| i128::from(k)).sum();
+        let abs: i128 = xs.iter().map(|&k| i128::from(k).abs()).sum();
+        let got = (f64::from_bits(g) * 2f64.powi(52)) as i128; // exact: a multiple of 2^-52 below 2^15
+        let bound = (r as f64).log2().ceil() * 2f64.powi(-53) * abs as f64;
+        assert!(((got - exact).abs() as f64) <= bound, "row {o}: {got} vs {exact} (bound {bound})");
+        assert_ne!(got, 0);
+    }
+}
+
 #[test]
 fn empty_reductions_give_the_identity_or_an_error() {
     let input = device().upload(&Array::from_vec(vec![1i32; 4], [4]).unwrap()).unwrap();
