@@ -193,7 +193,7 @@ fn random_f64(seed: u64, n: usize, edge_rate: u32) -> Vec<f64> {
     (0..n)
         .map(|_| {
             let r = next();
-            if edge_rate > 0 && (r >> 40) as u32 % edge_rate == 0 {
+            if edge_rate > 0 && ((r >> 40) as u32).is_multiple_of(edge_rate) {
                 return EDGES[(r % EDGES.len() as u64) as usize];
             }
             let m = (r >> 11) as f64 * 2f64.powi(-53) * 2.0 - 1.0;

@@ -25,7 +25,7 @@ impl DeviceTensor {
     /// The sum over `dims` (an empty `dims` reduces nothing). Integer and Bool sums accumulate and return 64 bits
     /// (signed → I64, unsigned and Bool → U64), wrapping; f16/bf16 accumulate in f32 and round once; f32 is a
     /// pairwise tree sum, |error| ≤ ⌈log₂ n⌉ · 2⁻²⁴ · Σ|xᵢ|; f64 is the same tree in f64 (each addition correctly
-    /// rounded, emulated where the adapter has no f64), |error| ≤ ⌈log₂ n⌉ · 2⁻⁵³ · Σ|xᵢ|. The tree is fixed (see
+    /// rounded, emulated on u32 pairs on every adapter), |error| ≤ ⌈log₂ n⌉ · 2⁻⁵³ · Σ|xᵢ|. The tree is fixed (see
     /// [`reference::pairwise`](crate::reference::pairwise)): the same bits on every run and every adapter. An empty
     /// reduction gives 0.
     ///
