@@ -293,6 +293,37 @@ fn f64_reductions_are_the_host_tree_bit_for_bit_on_every_device() {
 }
 
 #[test]
+fn f64_reductions_of_random_shapes_and_dims() {
+    let dev = device();
+    let mut seed = 100u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    for case in 0..12 {
+        let ndim = 1 + next(4) as usize;
+        let shape: Vec<usize> = (0..ndim).map(|_| 1 + next(9) as usize).collect();
+        let dims: Vec<usize> = (0..ndim).filter(|_| next(2) == 0).collect();
+        let keepdim = next(2) == 0;
+        let n: usize = shape.iter().product();
+        let xs = random_f64(200 + case, n, if case % 3 == 0 { 16 } else { 0 });
+        let t = dev.upload(&Array::from_vec(xs.clone(), shape.clone()).unwrap()).unwrap();
+        let h = ArrayD::from_shape_vec(IxDyn(&shape), xs).unwrap();
+        let keep: Vec<usize> = (0..ndim).filter(|d| !dims.contains(d)).collect();
+        let order: Vec<usize> = keep.iter().chain(&dims).copied().collect();
+        let flat: Vec<f64> = h.view().permuted_axes(IxDyn(&order)).iter().copied().collect();
+        let r: usize = dims.iter().map(|&d| shape[d]).product();
+        for op in ["sum", "prod", "max", "min", "mean"] {
+            let got = f64_op(&t, op, &dims, keepdim).unwrap();
+            // An empty `dims` reduces nothing: each element alone (the mean of one element is itself).
+            let want: Vec<f64> =
+                if dims.is_empty() { flat.clone() } else { flat.chunks(r).map(|c| f64_reduce(op, c)).collect() };
+            same_f64(&format!("{op} of {shape:?} over {dims:?}"), &got, &want);
+        }
+    }
+}
+
+#[test]
 fn f64_mean_divides_the_tree_sum_correctly_rounded() {
     let xs = vec![0.1f64, 0.2, 0.3, 1e-300, f64::MAX, f64::MAX, -f64::MAX, 7.0, 5e-324, 5e-324, 5e-324, 0.0];
     let t = device().upload(&Array::from_vec(xs, [3, 4]).unwrap()).unwrap();

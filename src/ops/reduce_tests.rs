@@ -556,13 +556,20 @@ fn errors_name_the_op() {
 fn a_source_past_one_binding_is_split_without_changing_the_bits() {
     let dev = device();
     let max = dev.limits().max_storage_buffer_binding_size as usize;
-    let n = max / 4 + 3_000_017; // past one binding
     let mut rng = StdRng::seed_from_u64(12);
-    let bits: Vec<u64> = (0..n).map(|_| u64::from(rng.random_range(-1.0f32..1.0).to_bits())).collect();
-    let input = dev.upload(&to_array(DType::F32, &bits)).unwrap();
-    let v = V { off: 0, outer: 1, r: n, inner: 1, so: 0, sr: 1, si: 1 };
-    assert_eq!(run(ReduceOp::Sum, DType::F32, &input, v).unwrap(), reference(ReduceOp::Sum, DType::F32, &bits, v));
-    // Two rows, each a binding's worth: split along outer.
-    let v2 = V { off: 0, outer: 2, r: n / 2, inner: 1, so: (n / 2) as isize, sr: 1, si: 1 };
-    assert_eq!(run(ReduceOp::Max, DType::F32, &input, v2).unwrap(), reference(ReduceOp::Max, DType::F32, &bits, v2));
+    for d in [DType::F32, DType::F64] {
+        let n = max / d.size_in_bytes() + 3_000_017; // past one binding
+        let bits: Vec<u64> = (0..n)
+            .map(|_| match d {
+                DType::F32 => u64::from(rng.random_range(-1.0f32..1.0).to_bits()),
+                _ => rng.random_range(-1.0f64..1.0).to_bits(),
+            })
+            .collect();
+        let input = dev.upload(&to_array(d, &bits)).unwrap();
+        let v = V { off: 0, outer: 1, r: n, inner: 1, so: 0, sr: 1, si: 1 };
+        assert_eq!(run(ReduceOp::Sum, d, &input, v).unwrap(), reference(ReduceOp::Sum, d, &bits, v), "{d}");
+        // Two rows, each a binding's worth: split along outer.
+        let v2 = V { off: 0, outer: 2, r: n / 2, inner: 1, so: (n / 2) as isize, sr: 1, si: 1 };
+        assert_eq!(run(ReduceOp::Max, d, &input, v2).unwrap(), reference(ReduceOp::Max, d, &bits, v2), "{d}");
+    }
 }
