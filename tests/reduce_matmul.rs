@@ -337,6 +337,18 @@ fn f64_mean_divides_the_tree_sum_correctly_rounded() {
     ));
 }
 
+#[test]
+fn empty_float_sums_are_positive_zero() {
+    // Empty sums are +0.0 (numpy; the tree's padding is -0.0), empty products 1, in f64 and f32.
+    let bits = |t: DeviceTensor| t.cast(DType::F64).unwrap().download().unwrap().to_vec::<f64>().unwrap();
+    for d in [DType::F64, DType::F32] {
+        let e = device().zeros(d, [2, 0]).unwrap();
+        assert_eq!(bits(e.sum(&[1], false).unwrap()).iter().map(|x| x.to_bits()).collect::<Vec<_>>(), [0, 0]);
+        assert_eq!(bits(e.prod(&[1], true).unwrap()), [1.0, 1.0]);
+        assert_eq!(bits(e.sum_all().unwrap()).iter().map(|x| x.to_bits()).collect::<Vec<_>>(), [0]);
+    }
+}
+
 /// `c = +0.0; for k { c += a·b }` over Rust f64, for row-major [batch, m, k] and [batch, k, n] (batch 1 broadcasts).
 fn f64_matmul_host(a: &[f64], b: &[f64], (ba, bb, m, k, n): (usize, usize, usize, usize, usize)) -> Vec<f64> {
     let batch = ba.max(bb);

@@ -174,6 +174,11 @@ impl DeviceTensor {
             // Reduces nothing: each element alone, in the result dtype.
             return self.cast(out_dtype);
         }
+        if op == ReduceOp::Sum && out_dtype.is_float() && dims.iter().any(|&d| self.shape()[d] == 0) {
+            // A float sum of nothing is +0.0 (numpy); the tree's padding identity is -0.0 (x + -0.0 == x for
+            // every x, -0.0 included), which is right for every non-empty sum only.
+            return self.device().zeros(out_dtype, out_dims);
+        }
         // [outer, R, inner] straight from the layout when the dims allow, else a packed [keep, reduced] copy.
         let keep: Vec<usize> = (0..self.ndim()).filter(|&d| !reduced(d)).collect();
         let mut sorted = dims.to_vec();
