@@ -56,7 +56,8 @@
 //! are correctly rounded, f16/bf16 round once from f32, f64 is emulated on u32 pairs without SHADER_F64 — and
 //! transcendentals of our own within 2 ULP: the rules are in the [`ops`] module. Reductions (`sum`, `prod`,
 //! `mean`, `max`, `min`, `argmax`, `argmin`, `any`, `all`) use a fixed tree: the same bits on every run.
-//! `matmul` follows numpy's semantics and reads transposed operands in place.
+//! `matmul` follows numpy's semantics and reads transposed operands in place. Both take f64 on every adapter
+//! (emulated on u32 pairs, each step correctly rounded).
 //!
 //! # Casts
 //!

@@ -1,9 +1,11 @@
 //! The public reduction and matmul API against ndarray on the host: dims and keepdim, views as inputs, numpy's
-//! matmul promotions and batch broadcasting, result dtypes, determinism, and the error paths. (The kernels' bit-exact
-//! trees and every dtype are tested inside the crate: `cargo test --release --lib ops::`.)
+//! matmul promotions and batch broadcasting, result dtypes, determinism, and the error paths; f64 reductions and
+//! matmul bit for bit against the host tree / host loop on the default device, the portable one and GL (GL needs
+//! `XDG_RUNTIME_DIR`). (The kernels' bit-exact trees and every dtype are tested inside the crate:
+//! `cargo test --release --lib ops::`.)
 
 use ndarray::{ArrayD, Axis, IxDyn};
-use wgpu_tensor::{Array, DType, Device, DeviceTensor, Error};
+use wgpu_tensor::{Array, DType, Device, DeviceOptions, DeviceTensor, Error, reference};
 
 fn device() -> &'static Device {
     static D: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
@@ -144,11 +146,261 @@ fn errors_name_the_op() {
     assert!(matches!(t.matmul(&t), Err(Error::InvalidArgument { op: "matmul", .. })));
     let f = device().zeros(DType::F32, [3, 2]).unwrap();
     assert!(matches!(t.matmul(&f), Err(Error::OpDTypeMismatch { op: "matmul", .. })));
-    let d = device().zeros(DType::F64, [2, 2]).unwrap();
-    assert!(d.matmul(&d).is_err());
+    let d = device().zeros(DType::I16, [2, 2]).unwrap();
+    assert!(matches!(d.matmul(&d), Err(Error::InvalidArgument { op: "matmul", .. })));
     let s = device().zeros(DType::I32, []).unwrap();
     assert!(matches!(s.matmul(&t), Err(Error::InvalidArgument { op: "matmul", .. })));
     let p = upload(&nd_i32(&[2, 3, 4]));
     let q = upload(&nd_i32(&[3, 4, 5]));
     assert!(matches!(p.matmul(&q), Err(Error::Broadcast { op: "matmul", .. })));
+}
+
+/// The default device, the portable one (`native_extensions: false`) and GL, each opened once. Tests that use
+/// them hold [`one_at_a_time`]: wgpu's GL backend panics ("Could not lock adapter context") when a thread waits
+/// more than a second for the EGL context, which a long shader compile on another thread can hold that long.
+fn devices() -> [(&'static str, &'static Device); 3] {
+    static PORTABLE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+    static GL: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+    let portable = PORTABLE.get_or_init(|| {
+        let options = DeviceOptions { native_extensions: false, ..Default::default() };
+        Device::with_options(options).unwrap_or_else(|e| panic!("no adapter: {e}"))
+    });
+    let gl = GL.get_or_init(|| {
+        let options = DeviceOptions { backends: wgpu::Backends::GL, ..Default::default() };
+        Device::with_options(options).unwrap_or_else(|e| panic!("no GL adapter (XDG_RUNTIME_DIR set?): {e}"))
+    });
+    [("default", device()), ("portable", portable), ("gl", gl)]
+}
+
+/// The guard that serialises the tests that use [`devices`].
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Random f64 values of any sign and wide exponents, with edge values (NaN, ±inf, ±0, subnormals, ±MAX) mixed in
+/// one time in `edge_rate` (never when 0).
+fn random_f64(seed: u64, n: usize, edge_rate: u32) -> Vec<f64> {
+    const EDGES: [f64; 9] =
+        [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 5e-324, -2e-310, f64::MAX, -f64::MAX];
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..n)
+        .map(|_| {
+            let r = next();
+            if edge_rate > 0 && ((r >> 40) as u32).is_multiple_of(edge_rate) {
+                return EDGES[(r % EDGES.len() as u64) as usize];
+            }
+            let m = (r >> 11) as f64 * 2f64.powi(-53) * 2.0 - 1.0;
+            m * 2f64.powi((next() % 41) as i32 - 20)
+        })
+        .collect()
+}
+
+/// The host result of an f64 reduction of `xs` (in the device's order): the pairwise tree with the documented
+/// rules (sums and products rounded per step; a NaN wins max/min; first occurrence for argmax/argmin).
+fn f64_reduce(op: &str, xs: &[f64]) -> f64 {
+    let pick = |better: fn(f64, f64) -> bool| {
+        move |a: (f64, usize), b: (f64, usize)| {
+            if !a.0.is_nan() && (b.0.is_nan() || better(b.0, a.0)) { b } else { a }
+        }
+    };
+    let indexed: Vec<(f64, usize)> = xs.iter().copied().zip(0..).collect();
+    match op {
+        "sum" => reference::pairwise(xs, -0.0, |a, b| a + b),
+        "prod" => reference::pairwise(xs, 1.0, |a, b| a * b),
+        "mean" => reference::pairwise(xs, -0.0, |a, b| a + b) / xs.len() as f64,
+        "max" => reference::pairwise(&indexed, (f64::NEG_INFINITY, 0), pick(|b, a| b > a)).0,
+        "min" => reference::pairwise(&indexed, (f64::INFINITY, 0), pick(|b, a| b < a)).0,
+        "argmax" => reference::pairwise(&indexed, (f64::NEG_INFINITY, usize::MAX), pick(|b, a| b > a)).1 as f64,
+        _ => reference::pairwise(&indexed, (f64::INFINITY, usize::MAX), pick(|b, a| b < a)).1 as f64,
+    }
+}
+
+fn f64_op(t: &DeviceTensor, op: &str, dims: &[usize], keepdim: bool) -> Result<Vec<f64>, Error> {
+    let r = match op {
+        "sum" => t.sum(dims, keepdim)?,
+        "prod" => t.prod(dims, keepdim)?,
+        "mean" => t.mean(dims, keepdim)?,
+        "max" => t.max(dims, keepdim)?,
+        "min" => t.min(dims, keepdim)?,
+        "argmax" => {
+            return Ok(t.argmax(dims[0], keepdim)?.download()?.to_vec::<i64>()?.iter().map(|&i| i as f64).collect());
+        }
+        _ => return Ok(t.argmin(dims[0], keepdim)?.download()?.to_vec::<i64>()?.iter().map(|&i| i as f64).collect()),
+    };
+    assert_eq!(r.dtype(), DType::F64);
+    r.download()?.to_vec::<f64>()
+}
+
+fn same_f64(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "{what} [{i}]: {g:e} vs {w:e}");
+    }
+}
+
+#[test]
+fn f64_reductions_are_the_host_tree_bit_for_bit_on_every_device() {
+    let _serial = one_at_a_time();
+    let shape = [5usize, 6, 7];
+    let xs = random_f64(1, 5 * 6 * 7, 24);
+    let host = ArrayD::from_shape_vec(IxDyn(&shape), xs.clone()).unwrap();
+    for (label, dev) in devices() {
+        let t = dev.upload(&Array::from_vec(xs.clone(), shape).unwrap()).unwrap();
+        // The tensor itself, and a transposed, stepped view of it (read through its strides).
+        let view = t.permute(&[2, 0, 1]).unwrap().slice(ndarray::s![..;2, .., ..;-1]).unwrap();
+        let hview = host.view().permuted_axes(IxDyn(&[2, 0, 1]));
+        let hview = hview.slice(ndarray::s![..;2, .., ..;-1]).to_owned().into_dyn();
+        for (name, t, h) in [("tensor", &t, host.clone()), ("view", &view, hview)] {
+            for op in ["sum", "prod", "mean", "max", "min", "argmax", "argmin"] {
+                let arg = op.starts_with("arg");
+                let dim_sets: Vec<Vec<usize>> = if arg {
+                    vec![vec![0], vec![1], vec![2]]
+                } else {
+                    vec![vec![0], vec![2], vec![0, 1], vec![0, 2], vec![0, 1, 2]]
+                };
+                for dims in dim_sets {
+                    for keepdim in [false, true] {
+                        let got = f64_op(t, op, &dims, keepdim).unwrap();
+                        // The reduced elements of each output in row-major order of the reduced dims.
+                        let keep: Vec<usize> = (0..3).filter(|d| !dims.contains(d)).collect();
+                        let order: Vec<usize> = keep.iter().chain(&dims).copied().collect();
+                        let p = h.view().permuted_axes(IxDyn(&order)).as_standard_layout().to_owned();
+                        let r: usize = dims.iter().map(|&d| h.shape()[d]).product();
+                        let flat: Vec<f64> = p.iter().copied().collect();
+                        let want: Vec<f64> = flat.chunks(r).map(|c| f64_reduce(op, c)).collect();
+                        same_f64(&format!("{label} {name} {op} {dims:?} keepdim {keepdim}"), &got, &want);
+                    }
+                }
+            }
+        }
+        let all = t.sum_all().unwrap();
+        assert_eq!(all.shape(), [] as [usize; 0]);
+        same_f64(label, &all.download().unwrap().to_vec::<f64>().unwrap(), &[f64_reduce("sum", &xs)]);
+        let (mx, mn) = (t.max_all().unwrap().download().unwrap(), t.min_all().unwrap().download().unwrap());
+        same_f64(label, &mx.to_vec::<f64>().unwrap(), &[f64_reduce("max", &xs)]);
+        same_f64(label, &mn.to_vec::<f64>().unwrap(), &[f64_reduce("min", &xs)]);
+        // Repeated runs: the same bits.
+        let first = t.sum(&[1], false).unwrap().download().unwrap();
+        assert_eq!(t.sum(&[1], false).unwrap().download().unwrap().as_bytes(), first.as_bytes(), "{label}");
+    }
+}
+
+#[test]
+fn f64_reductions_of_random_shapes_and_dims() {
+    let dev = device();
+    let mut seed = 100u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    for case in 0..12 {
+        let ndim = 1 + next(4) as usize;
+        let shape: Vec<usize> = (0..ndim).map(|_| 1 + next(9) as usize).collect();
+        let dims: Vec<usize> = (0..ndim).filter(|_| next(2) == 0).collect();
+        let keepdim = next(2) == 0;
+        let n: usize = shape.iter().product();
+        let xs = random_f64(200 + case, n, if case % 3 == 0 { 16 } else { 0 });
+        let t = dev.upload(&Array::from_vec(xs.clone(), shape.clone()).unwrap()).unwrap();
+        let h = ArrayD::from_shape_vec(IxDyn(&shape), xs).unwrap();
+        let keep: Vec<usize> = (0..ndim).filter(|d| !dims.contains(d)).collect();
+        let order: Vec<usize> = keep.iter().chain(&dims).copied().collect();
+        let flat: Vec<f64> = h.view().permuted_axes(IxDyn(&order)).iter().copied().collect();
+        let r: usize = dims.iter().map(|&d| shape[d]).product();
+        for op in ["sum", "prod", "max", "min", "mean"] {
+            let got = f64_op(&t, op, &dims, keepdim).unwrap();
+            // An empty `dims` reduces nothing: each element alone (the mean of one element is itself).
+            let want: Vec<f64> =
+                if dims.is_empty() { flat.clone() } else { flat.chunks(r).map(|c| f64_reduce(op, c)).collect() };
+            same_f64(&format!("{op} of {shape:?} over {dims:?}"), &got, &want);
+        }
+    }
+}
+
+#[test]
+fn f64_mean_divides_the_tree_sum_correctly_rounded() {
+    let xs = vec![0.1f64, 0.2, 0.3, 1e-300, f64::MAX, f64::MAX, -f64::MAX, 7.0, 5e-324, 5e-324, 5e-324, 0.0];
+    let t = device().upload(&Array::from_vec(xs, [3, 4]).unwrap()).unwrap();
+    let got = t.mean(&[1], false).unwrap().download().unwrap().to_vec::<f64>().unwrap();
+    assert_eq!(got[0], (((0.1 + 0.2) + (0.3 + 1e-300)) / 4.0));
+    assert_eq!(got[1], f64::INFINITY); // MAX + MAX overflows before the division
+    assert_eq!(got[2], 5e-324); // 3 · 2^-1074 / 4 rounds to 2^-1074
+    assert!(matches!(
+        device().zeros(DType::F64, [2, 0]).unwrap().mean(&[1], false),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn empty_float_sums_are_positive_zero() {
+    // Empty sums are +0.0 (numpy; the tree's padding is -0.0), empty products 1, in f64 and f32.
+    let bits = |t: DeviceTensor| t.cast(DType::F64).unwrap().download().unwrap().to_vec::<f64>().unwrap();
+    for d in [DType::F64, DType::F32] {
+        let e = device().zeros(d, [2, 0]).unwrap();
+        assert_eq!(bits(e.sum(&[1], false).unwrap()).iter().map(|x| x.to_bits()).collect::<Vec<_>>(), [0, 0]);
+        assert_eq!(bits(e.prod(&[1], true).unwrap()), [1.0, 1.0]);
+        assert_eq!(bits(e.sum_all().unwrap()).iter().map(|x| x.to_bits()).collect::<Vec<_>>(), [0]);
+    }
+}
+
+/// `c = +0.0; for k { c += a·b }` over Rust f64, for row-major [batch, m, k] and [batch, k, n] (batch 1 broadcasts).
+fn f64_matmul_host(a: &[f64], b: &[f64], (ba, bb, m, k, n): (usize, usize, usize, usize, usize)) -> Vec<f64> {
+    let batch = ba.max(bb);
+    let mut out = Vec::new();
+    for bt in 0..batch {
+        let (oa, ob) = (if ba == 1 { 0 } else { bt * m * k }, if bb == 1 { 0 } else { bt * k * n });
+        for i in 0..m {
+            for j in 0..n {
+                let mut c = 0.0f64;
+                for kk in 0..k {
+                    c += a[oa + i * k + kk] * b[ob + kk * n + j];
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn f64_matmul_is_the_host_loop_bit_for_bit_on_every_device() {
+    let _serial = one_at_a_time();
+    for (label, dev) in devices() {
+        for (s, &(ba, bb, m, k, n, edges)) in
+            [(1, 1, 1, 1, 1, 0), (2, 1, 17, 33, 9, 0), (1, 3, 66, 20, 70, 0), (2, 2, 5, 9, 4, 8)].iter().enumerate()
+        {
+            let a = random_f64(10 + s as u64, ba * m * k, edges);
+            let b = random_f64(20 + s as u64, bb * k * n, edges);
+            let want = f64_matmul_host(&a, &b, (ba, bb, m, k, n));
+            let ta = dev.upload(&Array::from_vec(a.clone(), [ba, m, k]).unwrap()).unwrap();
+            // B uploaded transposed ([bb, n, k]) and read through the transposed view.
+            let mut bt = vec![0f64; b.len()];
+            for x in 0..bb {
+                for i in 0..k {
+                    for j in 0..n {
+                        bt[x * k * n + j * k + i] = b[x * k * n + i * n + j];
+                    }
+                }
+            }
+            let tb = dev.upload(&Array::from_vec(bt, [bb, n, k]).unwrap()).unwrap().transpose(1, 2).unwrap();
+            let c = ta.matmul(&tb).unwrap();
+            assert_eq!(c.shape(), [ba.max(bb), m, n]);
+            let what = format!("{label} case {s}");
+            let got = c.download().unwrap();
+            same_f64(&what, &got.to_vec::<f64>().unwrap(), &want);
+            assert_eq!(ta.matmul(&tb).unwrap().download().unwrap().as_bytes(), got.as_bytes(), "{what}: repeated");
+        }
+        // 1-D operands promoted and squeezed: a dot product.
+        let v = dev.upload(&Array::from(vec![0.1f64, 0.2, 0.3])).unwrap();
+        assert_eq!(
+            v.matmul(&v).unwrap().download().unwrap().to_vec::<f64>().unwrap(),
+            [0.1 * 0.1 + 0.2 * 0.2 + 0.3 * 0.3]
+        );
+    }
 }

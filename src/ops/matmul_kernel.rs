@@ -5,7 +5,10 @@
 //!
 //! Accumulation: f32 in f32 (each product and sum rounded, tile by tile along K in order); f16/bf16 in f32, rounded
 //! once to the dtype by a second pass; i32/u32/i64/u64 exact with two's-complement wrapping (like Rust's
-//! `wrapping_mul`/`wrapping_add`). The same inputs give the same bits on every run (a fixed order, no atomics).
+//! `wrapping_mul`/`wrapping_add`); f64 in f64 on every adapter, emulated on u32 pairs by the soft-float library:
+//! `c = +0.0; for k in 0..K (in order) { c = c + a[k]·b[k] }`, each product and each sum correctly rounded (no fused
+//! multiply-add), i.e. exactly a host loop over Rust `f64`. The same inputs give the same bits on every run (a
+//! fixed order, no atomics).
 
 use wgpu::util::DeviceExt;
 
@@ -51,7 +54,7 @@ pub(crate) struct Dims {
 /// from byte 0, packed as the tensor storage convention says (16-bit elements two per word).
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for a dtype without a kernel (f64, bool, 8/16-bit integers), a view that reaches
+/// [`Error::InvalidArgument`] for a dtype without a kernel (bool, 8/16-bit integers), a view that reaches
 /// outside its buffer, an output buffer too small, or sizes past the adapter's limits (one binding per operand:
 /// `max_storage_buffer_binding_size`; `max_compute_workgroups_per_dimension`² workgroups); [`Error::Gpu`] when a
 /// pipeline fails to build; allocation errors for the f16/bf16 intermediate.
@@ -96,7 +99,9 @@ pub(crate) fn encode_matmul_with(
     if !supported(dtype) {
         return Err(Error::InvalidArgument {
             op: OP,
-            reason: format!("no {dtype} kernel (f32, f16, bf16, i32, u32, i64, u64 are supported); cast the operands"),
+            reason: format!(
+                "no {dtype} kernel (f64, f32, f16, bf16, i32, u32, i64, u64 are supported); cast the operands"
+            ),
         });
     }
     let limits = device.limits();

@@ -300,7 +300,7 @@ fn errors_name_the_op() {
         Err(Error::InvalidArgument { op: "matmul", reason }) => assert!(reason.contains(what), "{reason}"),
         other => panic!("expected an InvalidArgument naming {what:?}, got {other:?}"),
     };
-    check(encode_matmul(d, &mut encoder, DType::F64, dims, &ok, &ok, out.buffer()), "f64");
+    check(encode_matmul(d, &mut encoder, DType::I16, dims, &ok, &ok, out.buffer()), "i16");
     let far = Operand { offset: 1 << 20, ..ok };
     check(encode_matmul(d, &mut encoder, DType::F32, dims, &far, &ok, out.buffer()), "does not fit");
     let neg = Operand { row_stride: -4, ..ok };
@@ -309,4 +309,98 @@ fn errors_name_the_op() {
     let flat = Operand { row_stride: 2, ..ok };
     let exact = d.create_buffer("exact", 64, wgpu::BufferUsages::STORAGE, false).unwrap();
     check(encode_matmul(d, &mut encoder, DType::F32, big, &flat, &ok, &exact), "output buffer");
+}
+
+/// The documented f64 order: `c = +0.0; for k in 0..K { c += a·b }` over Rust `f64`, through the same views.
+fn f64_reference(dims: Dims, a: &[f64], va: View, b: &[f64], vb: View) -> Vec<f64> {
+    let mut out = Vec::new();
+    for bt in 0..dims.batch {
+        for r in 0..dims.m {
+            for col in 0..dims.n {
+                let mut c = 0.0f64;
+                for k in 0..dims.k {
+                    c += a[va.at(bt, r, k)] * b[vb.at(bt, k, col)];
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn f64_is_the_host_loop_bit_for_bit() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let edges = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, f64::MAX, 5e-324, f64::MIN_POSITIVE, -1e-300];
+    for (i, c) in CASES.iter().enumerate() {
+        let dims = dims_of(c);
+        let (va, _) = View::new(dims.m, dims.k, c.4, [0, 4, 3][i % 3], c.6);
+        let (vb, _) = View::new(dims.k, dims.n, c.5, i % 2, false);
+        // Edge values in some cases only (a NaN or inf spreads over a whole row and column), wide exponents.
+        let edge_rate = if i % 2 == 0 { 0 } else { 64 };
+        let mut values = |n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|_| {
+                    if edge_rate > 0 && rng.random_range(0..edge_rate) == 0 {
+                        edges[rng.random_range(0..edges.len())]
+                    } else {
+                        rng.random_range(-1.0..1.0) * 2f64.powi(rng.random_range(-30..30))
+                    }
+                })
+                .collect()
+        };
+        let (a, b) = (values(va.len(dims.batch, dims.m, dims.k)), values(vb.len(dims.batch, dims.k, dims.n)));
+        let (xa, xb) = (Array::from_slice(&a, [a.len()]).unwrap(), Array::from_slice(&b, [b.len()]).unwrap());
+        let first = run(DType::F64, dims, &xa, va, &xb, vb).unwrap();
+        let got = first.to_vec::<f64>().unwrap();
+        let want = f64_reference(dims, &a, va, &b, vb);
+        assert_eq!(got.len(), want.len());
+        for (j, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "case {c:?} [{j}]: {g:e} vs {w:e}");
+        }
+        // Repeated: the same bits (NaN payloads included).
+        assert_eq!(run(DType::F64, dims, &xa, va, &xb, vb).unwrap().as_bytes(), first.as_bytes(), "case {c:?}");
+    }
+}
+
+#[test]
+fn f64_edges_overflow_cancel_and_keep_subnormals() {
+    // Rows of A against a column of ones / of B, each row one edge case of the accumulation.
+    let tiny = 5e-324;
+    let rows: [[f64; 3]; 6] = [
+        [f64::MAX, f64::MAX, -f64::MAX],         // overflow to inf first: inf - MAX = inf
+        [f64::INFINITY, f64::NEG_INFINITY, 1.0], // inf - inf = NaN
+        [tiny, tiny, tiny],                      // subnormal sums stay exact
+        [-0.0, -0.0, -0.0],                      // +0 start: +0 + -0 = +0
+        [1.0, 1e-16, 1e-16],                     // each sum rounded: 1 + 1e-16 = 1, twice
+        [0.1, 0.2, 0.3],                         // 0.1 + 0.2 rounds, then + 0.3
+    ];
+    let a: Vec<f64> = rows.iter().flatten().copied().collect();
+    let b = vec![1.0f64; 3];
+    let dims = Dims { batch: 1, m: rows.len(), n: 1, k: 3 };
+    let (va, _) = View::new(dims.m, 3, false, 0, false);
+    let (vb, _) = View::new(3, 1, false, 0, false);
+    let got =
+        run(DType::F64, dims, &Array::from_slice(&a, [a.len()]).unwrap(), va, &Array::from_slice(&b, [3]).unwrap(), vb)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
+    assert_eq!(got[0], f64::INFINITY);
+    assert!(got[1].is_nan());
+    assert_eq!(got[2].to_bits(), 3);
+    assert_eq!(got[3].to_bits(), 0);
+    assert_eq!(got[4], 1.0);
+    assert_eq!(got[5].to_bits(), ((0.1 + 0.2) + 0.3f64).to_bits());
+    assert_ne!(got[5], 0.6);
+    // Products are rounded before the sum (no fused multiply-add): (1 + 2^-30)^2 - 1 loses its 2^-60 term.
+    let x = 1.0 + 2f64.powi(-30);
+    let (a, b) = (vec![x, -1.0], vec![x, 1.0]);
+    let dims = Dims { batch: 1, m: 1, n: 1, k: 2 };
+    let (va, _) = View::new(1, 2, false, 0, false);
+    let (vb, _) = View::new(2, 1, false, 0, false);
+    let got = run(DType::F64, dims, &Array::from_slice(&a, [2]).unwrap(), va, &Array::from_slice(&b, [2]).unwrap(), vb)
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
+    assert_eq!(got, [2f64.powi(-29)]);
 }

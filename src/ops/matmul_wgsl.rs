@@ -12,6 +12,7 @@ const PARAMS: &str = include_str!("../../shaders/matmul_params.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
+const F64_ARITH_LIB: &str = include_str!("../../shaders/lib/f64_arith.wgsl");
 
 /// Rows of C per invocation of the CPU-adapter kernel.
 const DIRECT_R: u32 = 16;
@@ -126,24 +127,30 @@ enum Acc {
     F32,
     U32,
     U64,
+    /// f64 bits as vec2<u32>, multiplied and added by the soft-float library (correctly rounded).
+    F64,
 }
 
 fn acc_of(dtype: DType) -> Acc {
     match dtype {
         DType::F32 | DType::F16 | DType::BF16 => Acc::F32,
         DType::I64 | DType::U64 => Acc::U64,
+        DType::F64 => Acc::F64,
         _ => Acc::U32,
     }
 }
 
 /// Bytes of one tile element in workgroup memory.
 pub(crate) fn acc_bytes(dtype: DType) -> u32 {
-    if acc_of(dtype) == Acc::U64 { 8 } else { 4 }
+    if matches!(acc_of(dtype), Acc::U64 | Acc::F64) { 8 } else { 4 }
 }
 
-/// Whether `dtype` has a matrix-product kernel here (f64 needs the soft-float library).
+/// Whether `dtype` has a matrix-product kernel here.
 pub(crate) fn supported(dtype: DType) -> bool {
-    matches!(dtype, DType::F32 | DType::F16 | DType::BF16 | DType::I32 | DType::U32 | DType::I64 | DType::U64)
+    matches!(
+        dtype,
+        DType::F32 | DType::F16 | DType::BF16 | DType::I32 | DType::U32 | DType::I64 | DType::U64 | DType::F64
+    )
 }
 
 /// Whether `dtype`'s elements are single words (vector loads and stores possible).
@@ -165,7 +172,7 @@ impl MatmulVariant {
         let slot = match acc {
             Acc::F32 => "vec4<f32>",
             Acc::U32 => "vec4<u32>",
-            Acc::U64 => "array<vec2<u32>, 4>",
+            Acc::U64 | Acc::F64 => "array<vec2<u32>, 4>",
         };
         let word = |vec: bool| if vec { "vec4<u32>" } else { "u32" };
         let a_vec = !matches!(self.a, LoadMode::Scalar { .. });
@@ -185,6 +192,12 @@ impl MatmulVariant {
             Acc::U64 => {
                 "for (var i = 0u; i < 4u; i++) {\n                for (var j = 0u; j < 4u; j++) {\n                    \
                          acc[i][j] = u64_add(acc[i][j], u64_mul(av[i], bv[j]));\n                }\n            }"
+                    .to_string()
+            }
+            // f64: acc + a·b with the product and the sum each correctly rounded (no fused multiply-add), k in order.
+            Acc::F64 => {
+                "for (var i = 0u; i < 4u; i++) {\n                for (var j = 0u; j < 4u; j++) {\n                    \
+                         acc[i][j] = f64_add(acc[i][j], f64_mul(av[i], bv[j]));\n                }\n            }"
                     .to_string()
             }
             _ => {
@@ -218,6 +231,9 @@ impl MatmulVariant {
         if self.dtype == DType::F16 {
             parts.extend([ROUND_PACK_LIB, CONVERT_LIB, "fn mark_lossy(lossy: bool) {}\n"]);
         }
+        if self.dtype == DType::F64 {
+            parts.extend([ROUND_PACK_LIB, CONVERT_LIB, F64_ARITH_LIB, "fn mark_lossy(lossy: bool) {}\n"]);
+        }
         parts.push(&entry);
         parts.join("\n")
     }
@@ -243,14 +259,16 @@ fn zero_fns(acc: Acc) -> String {
     let (elem, zero) = match acc {
         Acc::F32 => ("f32", "0.0"),
         Acc::U32 => ("u32", "0u"),
-        Acc::U64 => ("vec2<u32>", "vec2<u32>(0u)"),
+        Acc::U64 | Acc::F64 => ("vec2<u32>", "vec2<u32>(0u)"),
     };
     let slot = match acc {
-        Acc::U64 => "array<vec2<u32>, 4>(vec2<u32>(0u), vec2<u32>(0u), vec2<u32>(0u), vec2<u32>(0u))".to_string(),
+        Acc::U64 | Acc::F64 => {
+            "array<vec2<u32>, 4>(vec2<u32>(0u), vec2<u32>(0u), vec2<u32>(0u), vec2<u32>(0u))".to_string()
+        }
         _ => format!("vec4<{elem}>({zero})"),
     };
     let slot_ty = match acc {
-        Acc::U64 => "array<vec2<u32>, 4>".to_string(),
+        Acc::U64 | Acc::F64 => "array<vec2<u32>, 4>".to_string(),
         _ => format!("vec4<{elem}>"),
     };
     let word = match acc {
@@ -260,7 +278,7 @@ fn zero_fns(acc: Acc) -> String {
     let slot_fn = match acc {
         Acc::F32 => "fn word_slot(w: vec4<u32>) -> vec4<f32> {\n    return bitcast<vec4<f32>>(w);\n}\n",
         Acc::U32 => "fn word_slot(w: vec4<u32>) -> vec4<u32> {\n    return w;\n}\n",
-        Acc::U64 => "",
+        Acc::U64 | Acc::F64 => "",
     };
     format!(
         "alias Elem = {elem};\nfn zero_elem() -> Elem {{\n    return {zero};\n}}\nfn zero_slot() -> {slot_ty} {{\n    \
@@ -297,7 +315,7 @@ fn store_fn(acc: Acc, vec_store: bool) -> String {
         (Acc::U32, false) => {
             ("vec4<u32>", "for (var j = 0u; j < min(room, 4u); j++) {\n        c[idx + j] = v[j];\n    }".to_string())
         }
-        (Acc::U64, _) => (
+        (Acc::U64 | Acc::F64, _) => (
             "array<vec2<u32>, 4>",
             "for (var j = 0u; j < min(room, 4u); j++) {\n        c[2u * (idx + j)] = v[j].x;\n        \
              c[2u * (idx + j) + 1u] = v[j].y;\n    }"

@@ -5,7 +5,9 @@
 //! of two (see `shaders/reduce.wgsl`), whatever the adapter's speed, the split into dispatches, or the other dims:
 //! the same input gives the same bits on every run, and a row reduced alone gives the same bits as inside a batch.
 //! f32 sums therefore satisfy |error| ≤ ⌈log₂ R⌉ · 2⁻²⁴ · Σ|xᵢ|. Integer and bool sums/products are exact in 64
-//! bits with wrapping; f16/bf16 accumulate in f32 and round once.
+//! bits with wrapping; f16/bf16 accumulate in f32 and round once. f64 accumulates in f64 on every adapter, emulated
+//! on u32 pairs by the soft-float library (`shaders/lib/f64_arith.wgsl`: each addition and product correctly
+//! rounded), along the same tree: |error| ≤ ⌈log₂ R⌉ · 2⁻⁵³ · Σ|xᵢ|, the same bits everywhere.
 //!
 //! Passes: each pass turns R into ⌈R / (16·L)⌉ partials (L leaves of 16 per workgroup) until one is left, then a
 //! finishing pass converts the accumulators into output elements. A source larger than one storage binding is
@@ -47,10 +49,9 @@ impl<'a> ReduceView<'a> {
 /// elements of [`output_dtype`] from byte 0, packed as the storage convention says.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] naming the op for: a dtype without a kernel (f64 except any/all), an empty reduced
-/// dim for max/min/argmax/argmin, a view outside its buffer, an output buffer too small, an output or partials
-/// buffer past one storage binding, or one outer row's block of R past one binding; [`Error::Gpu`] when a pipeline
-/// fails to build; allocation errors for the partials.
+/// [`Error::InvalidArgument`] naming the op for: an empty reduced dim for max/min/argmax/argmin, a view outside its
+/// buffer, an output buffer too small, an output or partials buffer past one storage binding, or one outer row's
+/// block of R past one binding; [`Error::Gpu`] when a pipeline fails to build; allocation errors for the partials.
 pub(crate) fn encode_reduce(
     device: &Device,
     encoder: &mut wgpu::CommandEncoder,
@@ -61,8 +62,7 @@ pub(crate) fn encode_reduce(
 ) -> Result<()> {
     let name = op.name();
     let invalid = |reason: String| Error::InvalidArgument { op: name, reason };
-    let out_dtype = output_dtype(op, dtype)
-        .ok_or_else(|| invalid(format!("no {dtype} kernel yet (f64 needs the soft-float library); cast first")))?;
+    let out_dtype = output_dtype(op, dtype);
     if view.r == 0 && !op.has_identity() {
         return Err(invalid("the reduced dim is empty: there is no maximum or minimum of nothing".into()));
     }
@@ -357,7 +357,7 @@ fn encode_finish(
         contents: bytemuck::cast_slice(&params),
         usage: wgpu::BufferUsages::UNIFORM,
     });
-    let out_dtype = output_dtype(op, dtype).unwrap_or(dtype);
+    let out_dtype = output_dtype(op, dtype);
     let out_bytes = (n * out_dtype.size_in_bytes() as u64).next_multiple_of(4);
     let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("reduce finish"),

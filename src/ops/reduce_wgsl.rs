@@ -10,6 +10,8 @@ const FINISH_TEMPLATE: &str = include_str!("../../shaders/reduce_finish.wgsl");
 const U64_LIB: &str = include_str!("../../shaders/lib/u64.wgsl");
 const ROUND_PACK_LIB: &str = include_str!("../../shaders/lib/round_pack.wgsl");
 const CONVERT_LIB: &str = include_str!("../../shaders/lib/convert.wgsl");
+const F64_ARITH_LIB: &str = include_str!("../../shaders/lib/f64_arith.wgsl");
+const F64_ORDER_LIB: &str = include_str!("../../shaders/lib/f64_order.wgsl");
 
 /// Elements of the reduced dim per sub-leaf (one invocation reduces `sub` of them, pairwise, as its leaf).
 pub(crate) const LEAF: u32 = 16;
@@ -19,7 +21,8 @@ pub(crate) const WORKGROUP: u32 = 256;
 /// A reduction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ReduceOp {
-    /// Sum: floats in f32 (f16/bf16 rounded once at the end), integers and bool in 64 bits, wrapping.
+    /// Sum: f32/f16/bf16 in f32 (f16/bf16 rounded once at the end), f64 in f64 (emulated, correctly rounded
+    /// additions), integers and bool in 64 bits, wrapping.
     Sum,
     /// Product, accumulated like `Sum`.
     Prod,
@@ -58,17 +61,15 @@ impl ReduceOp {
     }
 }
 
-/// The dtype of `op`'s result on `dtype`, or `None` when there is no kernel (f64 sums and products need the
-/// soft-float library; f64 max/min/arg* are not written yet).
-pub(crate) fn output_dtype(op: ReduceOp, dtype: DType) -> Option<DType> {
+/// The dtype of `op`'s result on `dtype` (every (op, dtype) pair has a kernel).
+pub(crate) fn output_dtype(op: ReduceOp, dtype: DType) -> DType {
     match op {
-        ReduceOp::Any | ReduceOp::All => Some(DType::Bool),
-        _ if dtype == DType::F64 => None,
-        ReduceOp::ArgMax | ReduceOp::ArgMin => Some(DType::I64),
-        ReduceOp::Sum | ReduceOp::Prod if dtype.is_float() => Some(dtype),
-        ReduceOp::Sum | ReduceOp::Prod if is_signed(dtype) => Some(DType::I64),
-        ReduceOp::Sum | ReduceOp::Prod => Some(DType::U64),
-        ReduceOp::Max | ReduceOp::Min => Some(dtype),
+        ReduceOp::Any | ReduceOp::All => DType::Bool,
+        ReduceOp::ArgMax | ReduceOp::ArgMin => DType::I64,
+        ReduceOp::Sum | ReduceOp::Prod if dtype.is_float() => dtype,
+        ReduceOp::Sum | ReduceOp::Prod if is_signed(dtype) => DType::I64,
+        ReduceOp::Sum | ReduceOp::Prod => DType::U64,
+        ReduceOp::Max | ReduceOp::Min => dtype,
     }
 }
 
@@ -91,11 +92,17 @@ enum Acc {
     ArgF,
     /// 64-bit integer + index (+ a pad word).
     ArgI,
+    /// f64 bits as vec2<u32> (sum/prod through the soft-float library, max/min compared NaN-aware).
+    F64,
+    /// f64 bits + index (+ a pad word).
+    ArgF64,
 }
 
 fn acc_of(op: ReduceOp, dtype: DType) -> Acc {
     match op {
         ReduceOp::Any | ReduceOp::All => Acc::Flag,
+        ReduceOp::ArgMax | ReduceOp::ArgMin if dtype == DType::F64 => Acc::ArgF64,
+        _ if dtype == DType::F64 => Acc::F64,
         ReduceOp::Sum | ReduceOp::Prod if dtype.is_float() => Acc::F32,
         ReduceOp::Sum | ReduceOp::Prod => Acc::U64,
         ReduceOp::Max | ReduceOp::Min if dtype.is_float() => Acc::FBits,
@@ -109,8 +116,8 @@ fn acc_of(op: ReduceOp, dtype: DType) -> Acc {
 pub(crate) fn acc_words(op: ReduceOp, dtype: DType) -> u32 {
     match acc_of(op, dtype) {
         Acc::F32 | Acc::FBits | Acc::Flag => 1,
-        Acc::U64 | Acc::ArgF => 2,
-        Acc::ArgI => 4,
+        Acc::U64 | Acc::ArgF | Acc::F64 => 2,
+        Acc::ArgI | Acc::ArgF64 => 4,
     }
 }
 
@@ -204,14 +211,14 @@ impl PassVariant {
                 ("leaf_len", &(LEAF * self.sub).to_string()),
             ],
         );
-        libs(&entry)
+        libs(&entry, acc)
     }
 }
 
 /// The pipeline-cache key and WGSL of the finishing pass of (op, dtype), and the outputs per invocation.
 pub(crate) fn finish_kernel(op: ReduceOp, dtype: DType) -> String {
     let acc = acc_of(op, dtype);
-    let out = output_dtype(op, dtype).unwrap_or(dtype);
+    let out = output_dtype(op, dtype);
     let mut fns = common_fns(op, dtype, acc);
     fns += "fn src_word(j: u32) -> u32 {\n    return src[j];\n}\n";
     fns += &format!("fn out_bits(a: Acc) -> vec2<u32> {{\n    {}\n}}\n", out_bits(op, dtype, acc));
@@ -229,20 +236,23 @@ pub(crate) fn finish_kernel(op: ReduceOp, dtype: DType) -> String {
         }
     };
     let entry = compose(FINISH_TEMPLATE, &[("fns", &fns), ("per_word", &per_word.to_string()), ("store", &store)]);
-    libs(&entry)
+    libs(&entry, acc)
 }
 
 /// Outputs written by one invocation of the finishing pass.
 pub(crate) fn finish_per_word(op: ReduceOp, dtype: DType) -> u32 {
-    match output_dtype(op, dtype).unwrap_or(dtype).size_in_bytes() {
+    match output_dtype(op, dtype).size_in_bytes() {
         1 => 4,
         2 => 2,
         _ => 1,
     }
 }
 
-fn libs(entry: &str) -> String {
+fn libs(entry: &str, acc: Acc) -> String {
     let mut parts = vec![U64_LIB, ROUND_PACK_LIB, CONVERT_LIB];
+    if matches!(acc, Acc::F64 | Acc::ArgF64) {
+        parts.extend([F64_ARITH_LIB, F64_ORDER_LIB]);
+    }
     parts.push("// The conversion library's lossy hook: results here are rounded by definition.\nfn mark_lossy(lossy: bool) {}\n");
     parts.push(entry);
     parts.join("\n")
@@ -274,11 +284,16 @@ fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
             ("Arg", format!("Arg({}, 0xffffffffu)", if op == ReduceOp::ArgMax { "0xff800000u" } else { "0x7f800000u" }))
         }
         (Acc::ArgI, _) => ("Arg", format!("Arg({}, 0xffffffffu)", int_extreme(op == ReduceOp::ArgMax, signed))),
+        // -0.0: x + -0.0 == x for every x (+0.0 + -0.0 = +0.0, -0.0 + -0.0 = -0.0).
+        (Acc::F64, ReduceOp::Sum) => ("vec2<u32>", "vec2<u32>(0u, 0x80000000u)".to_string()),
+        (Acc::F64, ReduceOp::Prod) => ("vec2<u32>", "vec2<u32>(0u, 0x3ff00000u)".to_string()),
+        (Acc::F64, _) => ("vec2<u32>", f64_extreme(op == ReduceOp::Max).to_string()),
+        (Acc::ArgF64, _) => ("Arg", format!("Arg({}, 0xffffffffu)", f64_extreme(op == ReduceOp::ArgMax))),
     };
     let mut s = String::new();
     match acc {
         Acc::ArgF => s += "struct Arg {\n    v: u32,\n    i: u32,\n}\n",
-        Acc::ArgI => s += "struct Arg {\n    v: vec2<u32>,\n    i: u32,\n}\n",
+        Acc::ArgI | Acc::ArgF64 => s += "struct Arg {\n    v: vec2<u32>,\n    i: u32,\n}\n",
         _ => {}
     }
     s += &format!("alias Acc = {ty};\nfn identity() -> Acc {{\n    return {ident};\n}}\n");
@@ -325,6 +340,23 @@ fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
         (Acc::ArgF, _) => "if is_nan(a.v) || !(is_nan(b.v) || gt(a.v, b.v)) {\n        return a;\n    }\n    return b;",
         (Acc::ArgI, ReduceOp::ArgMax) => "if gt(b.v, a.v) {\n        return b;\n    }\n    return a;",
         (Acc::ArgI, _) => "if gt(a.v, b.v) {\n        return b;\n    }\n    return a;",
+        // f64: the soft-float library (correctly rounded); comparisons as for f32 (NaN first, -0.0 == +0.0).
+        (Acc::F64, ReduceOp::Sum) => "return f64_add(a, b);",
+        (Acc::F64, ReduceOp::Prod) => "return f64_mul(a, b);",
+        (Acc::F64, ReduceOp::Max) => {
+            "if f64_is_nan(a) {\n        return a;\n    }\n    if f64_is_nan(b) {\n        return b;\n    }\n    \
+             return select(a, b, f64_lt(a, b));"
+        }
+        (Acc::F64, _) => {
+            "if f64_is_nan(a) {\n        return a;\n    }\n    if f64_is_nan(b) {\n        return b;\n    }\n    \
+             return select(a, b, f64_lt(b, a));"
+        }
+        (Acc::ArgF64, ReduceOp::ArgMax) => {
+            "if f64_is_nan(a.v) || !(f64_is_nan(b.v) || f64_lt(a.v, b.v)) {\n        return a;\n    }\n    return b;"
+        }
+        (Acc::ArgF64, _) => {
+            "if f64_is_nan(a.v) || !(f64_is_nan(b.v) || f64_lt(b.v, a.v)) {\n        return a;\n    }\n    return b;"
+        }
     };
     s += &format!(
         "// a combined with b, where b covers the later r.\nfn combine(a: Acc, b: Acc) -> Acc {{\n    {combine}\n}}\n"
@@ -332,9 +364,9 @@ fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
     let (to_words, from_words) = match acc {
         Acc::F32 => ("vec4<u32>(bitcast<u32>(a), 0u, 0u, 0u)", "bitcast<f32>(w.x)"),
         Acc::FBits | Acc::Flag => ("vec4<u32>(a, 0u, 0u, 0u)", "w.x"),
-        Acc::U64 => ("vec4<u32>(a, 0u, 0u)", "w.xy"),
+        Acc::U64 | Acc::F64 => ("vec4<u32>(a, 0u, 0u)", "w.xy"),
         Acc::ArgF => ("vec4<u32>(a.v, a.i, 0u, 0u)", "Arg(w.x, w.y)"),
-        Acc::ArgI => ("vec4<u32>(a.v, a.i, 0u)", "Arg(w.xy, w.z)"),
+        Acc::ArgI | Acc::ArgF64 => ("vec4<u32>(a.v, a.i, 0u)", "Arg(w.xy, w.z)"),
     };
     let n = acc_words(op, dtype);
     let mut load = String::new();
@@ -351,6 +383,11 @@ fn common_fns(op: ReduceOp, dtype: DType, acc: Acc) -> String {
         s += &format!("fn store_acc(d: u32, a: Acc) {{\n    let w = {to_words};\n    {}\n}}\n", store.trim_end());
     }
     s
+}
+
+/// f64 -inf (the identity of max) or +inf (of min).
+fn f64_extreme(max_op: bool) -> &'static str {
+    if max_op { "vec2<u32>(0u, 0xfff00000u)" } else { "vec2<u32>(0u, 0x7ff00000u)" }
 }
 
 fn int_extreme(max_op: bool, signed: bool) -> String {
@@ -408,6 +445,8 @@ fn acc_of_bits(op: ReduceOp, dtype: DType, acc: Acc) -> String {
         Acc::U64 => format!("return {};", int()),
         Acc::ArgF => format!("return Arg({}, r);", widen("x")),
         Acc::ArgI => format!("return Arg({}, r);", int()),
+        Acc::F64 => "return x;".to_string(),
+        Acc::ArgF64 => "return Arg(x, r);".to_string(),
         Acc::Flag => {
             let nonzero = match dtype {
                 DType::F32 => "(x.x & 0x7fffffffu) != 0u",
@@ -434,9 +473,9 @@ fn out_bits(op: ReduceOp, dtype: DType, acc: Acc) -> String {
     match acc {
         Acc::F32 => format!("return {};", narrow("bitcast<u32>(a)")),
         Acc::FBits => format!("return {};", narrow("a")),
-        Acc::U64 => "return a;".to_string(),
+        Acc::U64 | Acc::F64 => "return a;".to_string(),
         Acc::Flag => "return vec2<u32>(a, 0u);".to_string(),
-        Acc::ArgF | Acc::ArgI => "return vec2<u32>(a.i, 0u);".to_string(),
+        Acc::ArgF | Acc::ArgI | Acc::ArgF64 => "return vec2<u32>(a.i, 0u);".to_string(),
     }
 }
 

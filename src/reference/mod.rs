@@ -6,6 +6,8 @@
 //! - Elementwise ops: [`binary`], [`unary`] and [`where_cond`], with numpy broadcasting and exactly the semantics
 //!   documented in the [`ops`](crate::ops) module; [`unary_f64`] is one op on one value in f64, the reference the
 //!   measured accuracy of the transcendentals is stated against.
+//! - Reductions: [`pairwise`], the fixed tree every device reduction follows; with a dtype's accumulation rule it
+//!   gives the device result bit for bit.
 //!
 //! The references favour obviousness over speed (one element at a time, every rule written out), and they share
 //! no code with the WGSL kernels: only the op tables ([`BinaryOp::result_dtype`](crate::BinaryOp::result_dtype),
@@ -25,5 +27,7 @@
 //! ```
 
 mod elementwise;
+mod reduce;
 
 pub use elementwise::{binary, unary, unary_f64, where_cond};
+pub use reduce::pairwise;

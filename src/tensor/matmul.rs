@@ -13,7 +13,9 @@ impl DeviceTensor {
     /// The matrix product with numpy's `matmul` semantics: 1-D operands are promoted (a row on the left, a column
     /// on the right) and the added dim removed; batch dims broadcast; equal dtypes. Transposed and other strided
     /// views are read in place. f32 accumulates in f32 in a fixed order (the same bits on every run); f16/bf16
-    /// accumulate in f32 and round once; i32/u32/i64/u64 are exact with wrapping.
+    /// accumulate in f32 and round once; i32/u32/i64/u64 are exact with wrapping; f64 (emulated on u32 pairs on
+    /// every adapter) is exactly the host loop `c = 0.0; for k in 0..K { c += a[k] * b[k] }` over Rust `f64`: each
+    /// product and sum correctly rounded, k in order, no fused multiply-add.
     ///
     /// ```
     /// use wgpu_tensor::{Array, Device};
@@ -26,7 +28,7 @@ impl DeviceTensor {
     ///
     /// # Errors
     /// [`Error::OpDTypeMismatch`]; [`Error::InvalidArgument`] naming both shapes when the inner dims differ, for
-    /// 0-d operands, and for dtypes without a kernel (f64, Bool, 8/16-bit integers: cast first); [`Error::Broadcast`]
+    /// 0-d operands, and for dtypes without a kernel (Bool, 8/16-bit integers: cast first); [`Error::Broadcast`]
     /// for batch dims that do not broadcast; [`Error::DeviceMismatch`]; allocation errors.
     pub fn matmul(&self, other: &DeviceTensor) -> Result<DeviceTensor> {
         self.check_same_device(other, OP)?;

@@ -1,5 +1,6 @@
 //! Reductions: deterministic trees (the same input gives the same bits on every run), integer sums exact in 64
-//! bits, f16/bf16 accumulated in f32 — run by `crate::ops::reduce_kernel`.
+//! bits, f16/bf16 accumulated in f32, f64 in f64 on every adapter (emulated on u32 pairs) — run by
+//! `crate::ops::reduce_kernel`.
 
 use std::sync::Arc;
 
@@ -23,7 +24,10 @@ fn merge_group(dims: &[usize], strides: &[isize]) -> Option<(usize, isize)> {
 impl DeviceTensor {
     /// The sum over `dims` (an empty `dims` reduces nothing). Integer and Bool sums accumulate and return 64 bits
     /// (signed → I64, unsigned and Bool → U64), wrapping; f16/bf16 accumulate in f32 and round once; f32 is a
-    /// pairwise tree sum, |error| ≤ ⌈log₂ n⌉ · 2⁻²⁴ · Σ|xᵢ|. An empty reduction gives 0.
+    /// pairwise tree sum, |error| ≤ ⌈log₂ n⌉ · 2⁻²⁴ · Σ|xᵢ|; f64 is the same tree in f64 (each addition correctly
+    /// rounded, emulated on u32 pairs on every adapter), |error| ≤ ⌈log₂ n⌉ · 2⁻⁵³ · Σ|xᵢ|. The tree is fixed (see
+    /// [`reference::pairwise`](crate::reference::pairwise)): the same bits on every run and every adapter. An empty
+    /// reduction gives 0.
     ///
     /// ```
     /// use wgpu_tensor::{Array, Device};
@@ -35,8 +39,7 @@ impl DeviceTensor {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming the op for a dim out of range or repeated; [`Error::UnsupportedDType`] for
-    /// a dtype without a kernel (f64: cast to f32 or wait for the soft-float reduction); allocation errors.
+    /// [`Error::InvalidArgument`] naming the op for a dim out of range or repeated; allocation errors.
     pub fn sum(&self, dims: &[usize], keepdim: bool) -> Result<DeviceTensor> {
         self.reduce(ReduceOp::Sum, dims, keepdim)
     }
@@ -81,21 +84,24 @@ impl DeviceTensor {
         self.reduce(ReduceOp::All, dims, keepdim)
     }
 
-    /// The mean over `dims` of a float tensor: the sum (accumulated in f32) divided by the count, rounded to the
-    /// dtype.
+    /// The mean over `dims` of a float tensor: the sum (f32/f16/bf16 accumulated in f32, f64 in f64) divided by the
+    /// count (a correctly rounded division), rounded to the dtype.
     ///
     /// # Errors
     /// [`Error::UnsupportedDType`] for non-float tensors (cast first); otherwise as [`DeviceTensor::sum`];
     /// [`Error::InvalidArgument`] for an empty reduction (the mean of nothing).
     pub fn mean(&self, dims: &[usize], keepdim: bool) -> Result<DeviceTensor> {
-        if !self.dtype().is_float() || self.dtype() == DType::F64 {
-            let reason = format!("mean takes f32, f16 or bf16 tensors, not {}; cast first", self.dtype());
+        if !self.dtype().is_float() {
+            let reason = format!("mean takes f64, f32, f16 or bf16 tensors, not {}; cast first", self.dtype());
             return Err(Error::UnsupportedDType { op: "mean", dtype: self.dtype(), reason });
         }
         self.check_dims("mean", dims)?;
         let count: usize = dims.iter().map(|&d| self.shape()[d]).product();
         if count == 0 {
             return Err(Error::InvalidArgument { op: "mean", reason: "the reduced dims are empty".into() });
+        }
+        if self.dtype() == DType::F64 {
+            return self.sum(dims, keepdim)?.binary_scalar(crate::BinaryOp::Div, count as f64);
         }
         let wide = if self.dtype() == DType::F32 { self.clone() } else { self.cast(DType::F32)? };
         let mean = wide.sum(dims, keepdim)?.binary_scalar(crate::BinaryOp::Div, count as f32)?;
@@ -159,11 +165,7 @@ impl DeviceTensor {
     fn reduce(&self, op: ReduceOp, dims: &[usize], keepdim: bool) -> Result<DeviceTensor> {
         let name = op.name();
         self.check_dims(name, dims)?;
-        let out_dtype = output_dtype(op, self.dtype()).ok_or_else(|| Error::UnsupportedDType {
-            op: name,
-            dtype: self.dtype(),
-            reason: format!("{name} of {} has no kernel yet; cast to f32 (or an integer dtype) first", self.dtype()),
-        })?;
+        let out_dtype = output_dtype(op, self.dtype());
         let reduced = |d: usize| dims.contains(&d);
         let out_dims: Vec<usize> = (0..self.ndim())
             .filter_map(|d| if reduced(d) { keepdim.then_some(1) } else { Some(self.shape()[d]) })
@@ -171,6 +173,11 @@ impl DeviceTensor {
         if dims.is_empty() && op != ReduceOp::ArgMax && op != ReduceOp::ArgMin {
             // Reduces nothing: each element alone, in the result dtype.
             return self.cast(out_dtype);
+        }
+        if op == ReduceOp::Sum && out_dtype.is_float() && dims.iter().any(|&d| self.shape()[d] == 0) {
+            // A float sum of nothing is +0.0 (numpy); the tree's padding identity is -0.0 (x + -0.0 == x for
+            // every x, -0.0 included), which is right for every non-empty sum only.
+            return self.device().zeros(out_dtype, out_dims);
         }
         // [outer, R, inner] straight from the layout when the dims allow, else a packed [keep, reduced] copy.
         let keep: Vec<usize> = (0..self.ndim()).filter(|&d| !reduced(d)).collect();
