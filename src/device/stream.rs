@@ -62,6 +62,11 @@ pub(crate) struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// The device whose stream this records into.
+    pub(crate) fn device(&self) -> &Device {
+        self.device
+    }
+
     /// The open encoder (for copies and clears).
     pub(crate) fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
         let device = self.device.wgpu_device();

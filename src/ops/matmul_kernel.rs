@@ -10,15 +10,14 @@
 //! multiply-add), i.e. exactly a host loop over Rust `f64`. The same inputs give the same bits on every run (a
 //! fixed order, no atomics).
 
-use wgpu::util::DeviceExt;
-
 use super::matmul_wgsl::{
     LoadMode, MatmulKernel, MatmulVariant, PACK_WORKGROUP, SUBGROUP_SIZES, Tiles, acc_bytes, pack_kernel, supported,
     word_sized,
 };
 use super::view::{Window, reach, window};
+use crate::device::Recorder;
 use crate::kernels::{KernelKey, grid_2d};
-use crate::{DType, Device, Error, Result};
+use crate::{DType, Error, Result};
 
 const OP: &str = "matmul";
 
@@ -59,15 +58,14 @@ pub(crate) struct Dims {
 /// `max_storage_buffer_binding_size`; `max_compute_workgroups_per_dimension`² workgroups); [`Error::Gpu`] when a
 /// pipeline fails to build; allocation errors for the f16/bf16 intermediate.
 pub(crate) fn encode_matmul(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     dtype: DType,
     dims: Dims,
     a: &Operand<'_>,
     b: &Operand<'_>,
     out: &wgpu::Buffer,
 ) -> Result<()> {
-    encode_matmul_with(device, encoder, dtype, dims, a, b, out, KernelChoice::Auto)
+    encode_matmul_with(rec, dtype, dims, a, b, out, KernelChoice::Auto)
 }
 
 /// Which kernel [`encode_matmul_with`] uses where the operands allow a CPU-adapter kernel (tests and speed
@@ -87,8 +85,7 @@ pub(crate) enum KernelChoice {
 /// [`encode_matmul`] with the kernel chosen by `choice`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn encode_matmul_with(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     dtype: DType,
     dims: Dims,
     a: &Operand<'_>,
@@ -96,6 +93,8 @@ pub(crate) fn encode_matmul_with(
     out: &wgpu::Buffer,
     choice: KernelChoice,
 ) -> Result<()> {
+    let device = rec.device().clone();
+    let device = &device;
     if !supported(dtype) {
         return Err(Error::InvalidArgument {
             op: OP,
@@ -177,89 +176,48 @@ pub(crate) fn encode_matmul_with(
         b.col_stride as i32 as u32,
     ];
     let pipeline = device.pipeline(KernelKey::Matmul(variant), || variant.wgsl())?;
-    let wgpu_device = device.wgpu_device();
-    let uniform = wgpu_device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("matmul params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    // f16/bf16: f32 products into an intermediate, then one rounding pass.
+    let params = rec.params(&params)?;
+    // f16/bf16: f32 products into a pooled intermediate, then one rounding pass.
     let narrow = matches!(dtype, DType::F16 | DType::BF16);
     let products = if narrow {
-        let usage = wgpu::BufferUsages::STORAGE;
-        Some(device.create_buffer("matmul f32 products", out_elems * 4, usage, false)?)
+        Some(device.pooled_buffer("matmul f32 products", out_elems * 4, wgpu::BufferUsages::STORAGE, false)?.buffer)
     } else {
         None
     };
     let c_size = if narrow { out_elems * 4 } else { out_bytes };
     let c_buffer = products.as_ref().unwrap_or(out);
-    let group = wgpu_device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("matmul"),
-        layout: &pipeline.layout.clone(),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: bind(a, wa) },
-            wgpu::BindGroupEntry { binding: 1, resource: bind(b, wb) },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: c_buffer,
-                    offset: 0,
-                    size: wgpu::BufferSize::new(c_size),
-                }),
-            },
-            wgpu::BindGroupEntry { binding: 3, resource: uniform.as_entire_binding() },
-        ],
+    let c_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: c_buffer,
+        offset: 0,
+        size: wgpu::BufferSize::new(c_size),
     });
-    {
-        let mut pass =
-            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(OP), timestamp_writes: None });
-        pass.set_pipeline(&pipeline.pipeline);
-        pass.set_bind_group(0, &group, &[]);
-        pass.dispatch_workgroups(groups.0, groups.1, 1);
-    }
+    rec.dispatch(&pipeline, &[bind(a, wa), bind(b, wb), c_binding, params.binding()], groups);
     if let Some(products) = products {
-        encode_pack(device, encoder, dtype, &products, out, out_elems)?;
+        encode_pack(rec, dtype, &products, out, out_elems)?;
+        // Later work on the recycled buffer is recorded after the pack pass, so it stays ordered after it.
+        device.recycle(products);
     }
     Ok(())
 }
 
 /// The pass that rounds `n` f32 products to `dtype` and packs them two per word into `out`.
 fn encode_pack(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     dtype: DType,
     products: &wgpu::Buffer,
     out: &wgpu::Buffer,
     n: u64,
 ) -> Result<()> {
+    let device = rec.device().clone();
     let pipeline = device.pipeline(KernelKey::MatmulPack(dtype), || pack_kernel(dtype))?;
     let words = n.div_ceil(2);
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
     let groups = grid_2d(words.div_ceil(u64::from(PACK_WORKGROUP)) as u32, max_dim);
-    let params = [n as u32, groups.0 * PACK_WORKGROUP, 0, 0];
-    let d = device.wgpu_device();
-    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("matmul pack params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
+    let params = rec.params(&[n as u32, groups.0 * PACK_WORKGROUP, 0, 0])?;
     let range = |buffer, size| {
         wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset: 0, size: wgpu::BufferSize::new(size) })
     };
-    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("matmul pack"),
-        layout: &pipeline.layout.clone(),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: range(products, n * 4) },
-            wgpu::BindGroupEntry { binding: 1, resource: range(out, words * 4) },
-            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
-        ],
-    });
-    let mut pass =
-        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("matmul pack"), timestamp_writes: None });
-    pass.set_pipeline(&pipeline.pipeline);
-    pass.set_bind_group(0, &group, &[]);
-    pass.dispatch_workgroups(groups.0, groups.1, 1);
+    rec.dispatch(&pipeline, &[range(products, n * 4), range(out, words * 4), params.binding()], groups);
     Ok(())
 }
 

@@ -26,12 +26,10 @@ fn time_device(device: &Device, dtype: DType, n: usize, runs: usize, kernel: Ker
     let dims = Dims { batch: 1, m: n, n, k: n };
     (0..runs + 1)
         .map(|_| {
-            let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
             let (oa, ob) = (Operand::contiguous(&a, n, n), Operand::contiguous(&b, n, n));
-            encode_matmul_with(device, &mut encoder, dtype, dims, &oa, &ob, &c, kernel).unwrap();
+            device.record("bench", |rec| encode_matmul_with(rec, dtype, dims, &oa, &ob, &c, kernel)).unwrap();
             let t = Instant::now();
-            let index = device.submit_now("bench", encoder).unwrap();
-            device.wait(Some(index)).unwrap();
+            device.synchronize().unwrap();
             t.elapsed().as_secs_f64()
         })
         .skip(1) // the first run compiles the pipeline's machine code on some drivers

@@ -69,10 +69,8 @@ fn run_with(
     let d = device();
     let (ta, tb) = (d.upload(a)?, d.upload(b)?);
     let out = d.zeros(dtype, vec![dims.batch, dims.m, dims.n])?;
-    let mut encoder = d.wgpu_device().create_command_encoder(&Default::default());
-    encode_matmul_with(d, &mut encoder, dtype, dims, &operand(&ta, va), &operand(&tb, vb), out.buffer(), kernel)?;
-    d.flush()?;
-    d.submit_now("test", encoder)?;
+    let (oa, ob) = (operand(&ta, va), operand(&tb, vb));
+    d.record("test", |rec| encode_matmul_with(rec, dtype, dims, &oa, &ob, out.buffer(), kernel))?;
     out.download()
 }
 
@@ -295,20 +293,22 @@ fn errors_name_the_op() {
     let out = d.zeros(DType::F32, vec![4, 4]).unwrap();
     let dims = Dims { batch: 1, m: 4, n: 4, k: 4 };
     let ok = Operand::contiguous(small.buffer(), 4, 4);
-    let mut encoder = d.wgpu_device().create_command_encoder(&Default::default());
+    let record = |dtype, dims, a: &Operand<'_>, b: &Operand<'_>, out: &wgpu::Buffer| {
+        d.record("test", |rec| encode_matmul(rec, dtype, dims, a, b, out))
+    };
     let check = |r: crate::Result<()>, what: &str| match r {
         Err(Error::InvalidArgument { op: "matmul", reason }) => assert!(reason.contains(what), "{reason}"),
         other => panic!("expected an InvalidArgument naming {what:?}, got {other:?}"),
     };
-    check(encode_matmul(d, &mut encoder, DType::I16, dims, &ok, &ok, out.buffer()), "i16");
+    check(record(DType::I16, dims, &ok, &ok, out.buffer()), "i16");
     let far = Operand { offset: 1 << 20, ..ok };
-    check(encode_matmul(d, &mut encoder, DType::F32, dims, &far, &ok, out.buffer()), "does not fit");
+    check(record(DType::F32, dims, &far, &ok, out.buffer()), "does not fit");
     let neg = Operand { row_stride: -4, ..ok };
-    check(encode_matmul(d, &mut encoder, DType::F32, dims, &ok, &neg, out.buffer()), "reaches element -12");
+    check(record(DType::F32, dims, &ok, &neg, out.buffer()), "reaches element -12");
     let big = Dims { batch: 1, m: 8, n: 8, k: 2 };
     let flat = Operand { row_stride: 2, ..ok };
     let exact = d.create_buffer("exact", 64, wgpu::BufferUsages::STORAGE, false).unwrap();
-    check(encode_matmul(d, &mut encoder, DType::F32, big, &flat, &ok, &exact), "output buffer");
+    check(record(DType::F32, big, &flat, &ok, &exact), "output buffer");
 }
 
 /// The documented f64 order: `c = +0.0; for k in 0..K { c += a·b }` over Rust `f64`, through the same views.

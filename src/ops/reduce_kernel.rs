@@ -13,15 +13,14 @@
 //! finishing pass converts the accumulators into output elements. A source larger than one storage binding is
 //! split into dispatches along outer rows and along aligned blocks of R.
 
-use wgpu::util::DeviceExt;
-
 use super::reduce_wgsl::{
     LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,
     unit_is_word,
 };
 use super::view::{Window, reach, window};
+use crate::device::Recorder;
 use crate::kernels::{KernelKey, grid_2d};
-use crate::{DType, Device, Error, Result};
+use crate::{DType, Error, Result};
 
 /// The view to reduce: element `(o, r, i)` lives at `offset + o·outer_stride + r·r_stride + i·inner_stride`.
 #[derive(Clone, Copy, Debug)]
@@ -53,13 +52,14 @@ impl<'a> ReduceView<'a> {
 /// buffer, an output buffer too small, an output or partials buffer past one storage binding, or one outer row's
 /// block of R past one binding; [`Error::Gpu`] when a pipeline fails to build; allocation errors for the partials.
 pub(crate) fn encode_reduce(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     op: ReduceOp,
     dtype: DType,
     view: &ReduceView<'_>,
     out: &wgpu::Buffer,
 ) -> Result<()> {
+    let device = rec.device().clone();
+    let device = &device;
     let name = op.name();
     let invalid = |reason: String| Error::InvalidArgument { op: name, reason };
     let out_dtype = output_dtype(op, dtype);
@@ -107,10 +107,17 @@ pub(crate) fn encode_reduce(
             return Err(invalid(format!("the partials ({bytes} bytes) pass one storage binding; reduce in pieces")));
         }
         let usage = wgpu::BufferUsages::STORAGE;
-        let partials = device.create_buffer(&format!("{name} partials"), bytes.max(16), usage, false)?;
-        encode_pass(device, encoder, op, dtype, &src, &pass, &partials)?;
+        let partials = device.pooled_buffer(&format!("{name} partials"), bytes.max(16), usage, false)?.buffer;
+        let partials = Partials { buffer: partials, bytes: bytes.max(16) };
+        encode_pass(rec, op, dtype, &src, &pass, &partials)?;
+        // Later work on a recycled buffer is recorded after the pass that reads it, so it stays ordered after it.
+        if !src.first {
+            device.recycle(src.buffer.clone());
+        }
         if pass.chunks == 1 {
-            return encode_finish(device, encoder, op, dtype, &partials, out, n_out);
+            let finished = encode_finish(rec, op, dtype, &partials, out, n_out);
+            device.recycle(partials.buffer);
+            return finished;
         }
         let (outer, chunks, inner) = (view.outer, pass.chunks as usize, view.inner);
         let view = Geometry {
@@ -122,7 +129,7 @@ pub(crate) fn encode_reduce(
             r_stride: inner as isize,
             inner_stride: 1,
         };
-        src = Source { buffer: partials, view, elem_bytes: accw * 4, first: false };
+        src = Source { buffer: partials.buffer, view, elem_bytes: accw * 4, first: false };
     }
 }
 
@@ -149,6 +156,22 @@ impl Geometry {
             r_stride: v.r_stride,
             inner_stride: v.inner_stride,
         }
+    }
+}
+
+/// A pooled buffer of accumulators and the bytes of it in use (a pooled buffer may be larger).
+struct Partials {
+    buffer: wgpu::Buffer,
+    bytes: u64,
+}
+
+impl Partials {
+    fn binding(&self) -> wgpu::BindingResource<'_> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.buffer,
+            offset: 0,
+            size: wgpu::BufferSize::new(self.bytes),
+        })
     }
 }
 
@@ -254,29 +277,24 @@ fn split(
 }
 
 fn encode_pass(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     op: ReduceOp,
     dtype: DType,
     src: &Source,
     pass: &Pass,
-    partials: &wgpu::Buffer,
+    partials: &Partials,
 ) -> Result<()> {
+    let device = rec.device().clone();
     let name = op.name();
     let variant = PassVariant { op, dtype, first: src.first, mode: pass.mode, sub: pass.sub };
     let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
-    let limits = device.limits();
+    let limits = device.limits().clone();
     let v = &src.view;
     let mut dispatches = Vec::new();
-    split(name, src, pass, limits, (0, v.outer as u64, 0, pass.chunks), &mut dispatches)?;
-    let d = device.wgpu_device();
-    let layout = pipeline.layout.clone();
+    split(name, src, pass, &limits, (0, v.outer as u64, 0, pass.chunks), &mut dispatches)?;
     let slots = u64::from(WORKGROUP / pass.leaves);
     let per_group = slots * u64::from(pass.mode.width());
     let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
-    let mut cpass =
-        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(name), timestamp_writes: None });
-    cpass.set_pipeline(&pipeline.pipeline);
     for x in dispatches {
         let n_p = (x.o1 - x.o0) * v.inner as u64;
         let col_groups = n_p.div_ceil(per_group);
@@ -307,78 +325,41 @@ fn encode_pass(
             0,
             0,
         ];
-        let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("reduce params"),
-            contents: bytemuck::cast_slice(&params),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let params = rec.params(&params)?;
         let w = x.window.unwrap_or(Window { offset: 0, size: src.buffer.size().min(16), first_elem: 0 });
-        let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(name),
-            layout: &layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &src.buffer,
-                        offset: w.offset,
-                        size: wgpu::BufferSize::new(w.size.next_multiple_of(16).min(src.buffer.size() - w.offset)),
-                    }),
-                },
-                wgpu::BindGroupEntry { binding: 1, resource: partials.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
-            ],
+        let source = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &src.buffer,
+            offset: w.offset,
+            size: wgpu::BufferSize::new(w.size.next_multiple_of(16).min(src.buffer.size() - w.offset)),
         });
-        cpass.set_bind_group(0, &group, &[]);
-        cpass.dispatch_workgroups(groups.0, groups.1, 1);
+        rec.dispatch(&pipeline, &[source, partials.binding(), params.binding()], groups);
     }
     Ok(())
 }
 
 /// The finishing pass: accumulators → `n` output elements in `out`.
 fn encode_finish(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     op: ReduceOp,
     dtype: DType,
-    accs: &wgpu::Buffer,
+    accs: &Partials,
     out: &wgpu::Buffer,
     n: u64,
 ) -> Result<()> {
+    let device = rec.device().clone();
     let pipeline = device.pipeline(KernelKey::ReduceFinish(op, dtype), || finish_kernel(op, dtype))?;
     let per = u64::from(finish_per_word(op, dtype));
     let units = n.div_ceil(per);
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
     let groups = grid_2d(units.div_ceil(u64::from(WORKGROUP)) as u32, max_dim);
-    let params = [n as u32, groups.0 * WORKGROUP, 0, 0];
-    let d = device.wgpu_device();
-    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("reduce finish params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
+    let params = rec.params(&[n as u32, groups.0 * WORKGROUP, 0, 0])?;
     let out_dtype = output_dtype(op, dtype);
     let out_bytes = (n * out_dtype.size_in_bytes() as u64).next_multiple_of(4);
-    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("reduce finish"),
-        layout: &pipeline.layout.clone(),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: accs.as_entire_binding() },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: out,
-                    offset: 0,
-                    size: wgpu::BufferSize::new(out_bytes),
-                }),
-            },
-            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
-        ],
+    let out_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: out,
+        offset: 0,
+        size: wgpu::BufferSize::new(out_bytes),
     });
-    let mut pass = encoder
-        .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("reduce finish"), timestamp_writes: None });
-    pass.set_pipeline(&pipeline.pipeline);
-    pass.set_bind_group(0, &group, &[]);
-    pass.dispatch_workgroups(groups.0, groups.1, 1);
+    rec.dispatch(&pipeline, &[accs.binding(), out_binding, params.binding()], groups);
     Ok(())
 }

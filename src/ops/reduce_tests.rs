@@ -265,10 +265,7 @@ fn run(op: ReduceOp, d: DType, input: &DeviceTensor, v: V) -> crate::Result<Vec<
         r_stride: v.sr,
         inner_stride: v.si,
     };
-    let mut encoder = dev.wgpu_device().create_command_encoder(&Default::default());
-    encode_reduce(dev, &mut encoder, op, d, &view, out.buffer())?;
-    dev.flush()?;
-    dev.submit_now("test", encoder)?;
+    dev.record("test", |rec| encode_reduce(rec, op, d, &view, out.buffer()))?;
     Ok(from_array(&out.download()?))
 }
 

@@ -93,7 +93,7 @@ impl DeviceTensor {
         let device = self.device();
         let out = alloc_storage(device, OP, bytes)?;
         let dims = Dims { batch: nbatch, m, n, k };
-        device.record(OP, |rec| encode_matmul(device, rec.encoder(), dtype, dims, &op_a, &op_b, out.buffer()))?;
+        device.record(OP, |rec| encode_matmul(rec, dtype, dims, &op_a, &op_b, out.buffer()))?;
         let c = DeviceTensor::from_storage(Arc::new(out), layout, dtype);
         // Remove the promoted dims.
         let c = if other.ndim() == 1 { c.squeeze(c.ndim() - 1)? } else { c };

@@ -224,7 +224,7 @@ impl DeviceTensor {
         let (_, bytes) = out_layout.shape().checked_size(out_dtype)?;
         let device = self.device();
         let out = alloc_storage(device, name, bytes)?;
-        device.record(name, |rec| encode_reduce(device, rec.encoder(), op, self.dtype(), &view, out.buffer()))?;
+        device.record(name, |rec| encode_reduce(rec, op, self.dtype(), &view, out.buffer()))?;
         Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, out_dtype))
     }
 }
