@@ -43,6 +43,7 @@ fn main() {
         let worst = got.iter().zip(want.iter()).map(|(g, w)| (g - w).abs()).fold(0.0, f32::max);
         assert!(worst <= bound, "f32 matmul {n}: off by {worst} from ndarray (bound {bound})");
         let work = 2.0 * (n as f64).powi(3);
+        let (ta2, tb2, ha2, hb2) = (ta.clone(), tb.clone(), ha.clone(), hb.clone());
         let d = device.clone();
         let run = Box::new(move || {
             let c = ta.matmul(&tb).unwrap();
@@ -52,6 +53,20 @@ fn main() {
         entries.push(Entry { name: format!("f32 {n} device"), work, best: f64::MAX, run });
         let run = Box::new(move || drop(std::hint::black_box(ha.dot(&hb))));
         entries.push(Entry { name: format!("f32 {n} ndarray"), work, best: f64::MAX, run });
+        if n == 1024 {
+            // x · Wᵀ, the layout of a linear layer: the transposed view read in place.
+            let (ta, tb) = (ta2.clone(), tb2.clone().transpose(0, 1).unwrap());
+            let d = device.clone();
+            let run = Box::new(move || {
+                let c = ta.matmul(&tb).unwrap();
+                d.synchronize().unwrap();
+                drop(c);
+            });
+            entries.push(Entry { name: format!("f32 {n} a·bᵀ device"), work, best: f64::MAX, run });
+            let (ha, hbt) = (ha2.clone(), hb2.clone().reversed_axes());
+            let run = Box::new(move || drop(std::hint::black_box(ha.dot(&hbt))));
+            entries.push(Entry { name: format!("f32 {n} a·bᵀ ndarray"), work, best: f64::MAX, run });
+        }
     }
     {
         let n = 1024;

@@ -18,9 +18,9 @@
 //! multiply-add), i.e. exactly a host loop over Rust `f64`. The same inputs give the same bits on every run (a
 //! fixed order, no atomics).
 
+pub(crate) use super::matmul_wgsl::MatmulKernel;
 use super::matmul_wgsl::{
-    LoadMode, MatmulKernel, MatmulVariant, PACK_WORKGROUP, SUBGROUP_SIZES, Tiles, acc_bytes, pack_kernel, supported,
-    word_sized,
+    LoadMode, MatmulVariant, PACK_WORKGROUP, SUBGROUP_SIZES, Tiles, acc_bytes, pack_kernel, supported, word_sized,
 };
 use super::view::{Window, reach, window};
 use crate::device::Recorder;
@@ -73,7 +73,7 @@ pub(crate) fn encode_matmul(
     b: &Operand<'_>,
     out: &wgpu::Buffer,
 ) -> Result<()> {
-    encode_matmul_with(rec, dtype, dims, a, b, out, KernelChoice::Auto)
+    encode_matmul_with(rec, dtype, dims, a, b, out, KernelChoice::Auto).map(|_| ())
 }
 
 /// Which kernel [`encode_matmul_with`] uses where the operands allow a CPU-adapter kernel (tests and speed
@@ -90,7 +90,8 @@ pub(crate) enum KernelChoice {
     Direct,
 }
 
-/// [`encode_matmul`] with the kernel chosen by `choice`.
+/// [`encode_matmul`] with the kernel chosen by `choice`; returns the kernel used (the tiled one for an empty
+/// product).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn encode_matmul_with(
     rec: &mut Recorder<'_>,
@@ -100,7 +101,7 @@ pub(crate) fn encode_matmul_with(
     b: &Operand<'_>,
     out: &wgpu::Buffer,
     choice: KernelChoice,
-) -> Result<()> {
+) -> Result<MatmulKernel> {
     let device = rec.device().clone();
     let device = &device;
     if !supported(dtype) {
@@ -116,7 +117,7 @@ pub(crate) fn encode_matmul_with(
     let out_elems = (dims.batch as u64).checked_mul(dims.m as u64).and_then(|x| x.checked_mul(dims.n as u64));
     let out_elems = out_elems.ok_or_else(|| invalid(format!("{dims:?} overflows")))?;
     if out_elems == 0 {
-        return Ok(());
+        return Ok(MatmulKernel::Tiled);
     }
     let out_bytes = (out_elems * esize).next_multiple_of(4);
     if out.size() < out_bytes {
@@ -143,15 +144,22 @@ pub(crate) fn encode_matmul_with(
     let vec_ok = word_sized(dtype);
     let (mode_a, mode_b) =
         (load_mode(a, &wa, dims.m, dims.k, dims.batch, vec_ok), load_mode(b, &wb, dims.k, dims.n, dims.batch, vec_ok));
-    let forward = |o: &Operand<'_>| o.batch_stride >= 0 && o.row_stride >= 0;
-    let cpu_ok = mode_a == LoadMode::VecCol && mode_b == LoadMode::VecCol && forward(a) && forward(b);
+    let forward = |o: &Operand<'_>| o.batch_stride >= 0 && o.row_stride >= 0 && o.col_stride >= 0;
+    // The CPU-adapter kernels: the direct one reads row-major operands; the subgroup one also transposed ones
+    // (16-byte loads along A's m or B's k) where N is a multiple of 4 (its 16-byte stores).
+    let direct_ok = mode_a == LoadMode::VecCol && mode_b == LoadMode::VecCol && forward(a) && forward(b);
+    let vec = |m: LoadMode| !matches!(m, LoadMode::Scalar { .. });
+    let subgroup_ok = vec(mode_a) && vec(mode_b) && dims.n.is_multiple_of(4) && forward(a) && forward(b);
     let kernel = match (choice, device.native().subgroup_size) {
         (KernelChoice::Tiled, _) => MatmulKernel::Tiled,
-        _ if !cpu_ok => MatmulKernel::Tiled,
-        (KernelChoice::Direct, _) => MatmulKernel::Direct,
+        (KernelChoice::Direct, _) if direct_ok => MatmulKernel::Direct,
+        (KernelChoice::Direct, _) => MatmulKernel::Tiled,
         _ if !device.info().is_software() => MatmulKernel::Tiled,
-        (KernelChoice::Auto, Some(lanes)) if SUBGROUP_SIZES.contains(&lanes) => MatmulKernel::Subgroup(lanes),
-        (KernelChoice::Auto, _) => MatmulKernel::Direct,
+        (KernelChoice::Auto, Some(lanes)) if subgroup_ok && SUBGROUP_SIZES.contains(&lanes) => {
+            MatmulKernel::Subgroup(lanes)
+        }
+        (KernelChoice::Auto, _) if direct_ok => MatmulKernel::Direct,
+        (KernelChoice::Auto, _) => MatmulKernel::Tiled,
     };
     let (tile_m, tile_n) = kernel.tile(tiles);
     let tiles_m = dims.m.div_ceil(tile_m as usize) as u64;
@@ -205,7 +213,7 @@ pub(crate) fn encode_matmul_with(
         // Later work on the recycled buffer is recorded after the pack pass, so it stays ordered after it.
         device.recycle(products);
     }
-    Ok(())
+    Ok(kernel)
 }
 
 /// The pass that rounds `n` f32 products to `dtype` and packs them two per word into `out`.

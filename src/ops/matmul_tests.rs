@@ -4,7 +4,7 @@
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::matmul_kernel::{Dims, KernelChoice, Operand, encode_matmul, encode_matmul_with};
+use super::matmul_kernel::{Dims, KernelChoice, MatmulKernel, Operand, encode_matmul, encode_matmul_with};
 use crate::{Array, DType, Device, DeviceTensor, Error};
 
 fn device() -> &'static Device {
@@ -44,17 +44,45 @@ fn operand<'a>(t: &'a DeviceTensor, v: View) -> Operand<'a> {
 }
 
 /// Runs the product on the device with every kernel the layout allows (tiled, direct, and the automatic choice:
-/// the subgroup kernel on lavapipe), checks that they agree bit for bit (integers: all; f32: the CPU-adapter
-/// kernels, which add in the same order), and downloads `[batch, m, n]`.
+/// the subgroup kernel on lavapipe, for transposed operands too) and on contiguous copies of the operands, checks
+/// that they agree bit for bit (integers: all; f32: the kernels that add in the same order — the CPU-adapter
+/// kernels among themselves, whatever the layouts), and downloads `[batch, m, n]`.
 fn run(dtype: DType, dims: Dims, a: &Array, va: View, b: &Array, vb: View) -> crate::Result<Array> {
     let tiled = run_with(dtype, dims, a, va, b, vb, KernelChoice::Tiled)?;
     let direct = run_with(dtype, dims, a, va, b, vb, KernelChoice::Direct)?;
     let auto = run_with(dtype, dims, a, va, b, vb, KernelChoice::Auto)?;
-    if dtype.is_int() {
-        assert_eq!(tiled.as_bytes(), direct.as_bytes(), "the tiled and direct kernels differ on {dims:?}");
+    let (ca, cva) = contiguous(dtype, a, va, dims.batch, dims.m, dims.k);
+    let (cb, cvb) = contiguous(dtype, b, vb, dims.batch, dims.k, dims.n);
+    let packed = run_with(dtype, dims, &ca, cva, &cb, cvb, KernelChoice::Auto)?;
+    let results = [("tiled", &tiled), ("direct", &direct), ("automatic", &auto), ("contiguous automatic", &packed)];
+    let cpu = |k: MatmulKernel| matches!(k, MatmulKernel::Direct | MatmulKernel::Subgroup(_));
+    for (i, (x, (rx, kx))) in results.iter().enumerate() {
+        for (y, (ry, ky)) in &results[i + 1..] {
+            if dtype.is_int() || kx == ky || (cpu(*kx) && cpu(*ky)) {
+                assert_eq!(rx.as_bytes(), ry.as_bytes(), "{x} ({kx:?}) and {y} ({ky:?}) differ on {dims:?}");
+            }
+        }
     }
-    assert_eq!(direct.as_bytes(), auto.as_bytes(), "the direct and automatic kernels differ on {dims:?}");
-    Ok(auto)
+    Ok(auto.0)
+}
+
+/// The operand's `[batch, rows, cols]` elements copied into a contiguous array, and its view.
+fn contiguous(dtype: DType, x: &Array, v: View, batch: usize, rows: usize, cols: usize) -> (Array, View) {
+    let e = dtype.size_in_bytes();
+    let mut bytes = Vec::with_capacity(batch * rows * cols * e);
+    for bt in 0..batch {
+        for r in 0..rows {
+            for c in 0..cols {
+                let at = v.at(bt, r, c) * e;
+                bytes.extend_from_slice(&x.as_bytes()[at..at + e]);
+            }
+        }
+    }
+    let n = (batch * rows * cols).max(1);
+    bytes.resize(n * e, 0);
+    let array = Array::from_bytes(dtype, [n], &bytes).expect("a contiguous copy");
+    let view = View { off: 0, sb: (rows * cols) as isize, sr: cols as isize, sc: 1 };
+    (array, view)
 }
 
 fn run_with(
@@ -65,13 +93,13 @@ fn run_with(
     b: &Array,
     vb: View,
     kernel: KernelChoice,
-) -> crate::Result<Array> {
+) -> crate::Result<(Array, MatmulKernel)> {
     let d = device();
     let (ta, tb) = (d.upload(a)?, d.upload(b)?);
     let out = d.zeros(dtype, vec![dims.batch, dims.m, dims.n])?;
     let (oa, ob) = (operand(&ta, va), operand(&tb, vb));
-    d.record("test", |rec| encode_matmul_with(rec, dtype, dims, &oa, &ob, out.buffer(), kernel))?;
-    out.download()
+    let used = d.record("test", |rec| encode_matmul_with(rec, dtype, dims, &oa, &ob, out.buffer(), kernel))?;
+    Ok((out.download()?, used))
 }
 
 /// The shapes of the f32 and integer tests: (batch, m, n, k), A transposed, B transposed, A broadcast.
@@ -91,6 +119,9 @@ const CASES: &[(usize, usize, usize, usize, bool, bool, bool)] = &[
     (3, 7, 8, 8, false, false, true),
     (1, 65, 68, 36, false, false, false),
     (2, 130, 136, 44, false, false, false),
+    (2, 68, 136, 40, true, true, false),
+    (1, 100, 72, 52, true, false, false),
+    (3, 36, 40, 24, false, true, true),
 ];
 
 fn dims_of(c: &(usize, usize, usize, usize, bool, bool, bool)) -> Dims {
@@ -403,4 +434,22 @@ fn f64_edges_overflow_cancel_and_keep_subnormals() {
         .to_vec::<f64>()
         .unwrap();
     assert_eq!(got, [2f64.powi(-29)]);
+}
+
+#[test]
+fn transposed_operands_run_on_the_subgroup_kernel_where_there_is_one() {
+    let d = device();
+    let Some(lanes) = d.native().subgroup_size.filter(|_| d.info().is_software()) else {
+        println!("not a CPU adapter with fixed-size subgroups: nothing to check");
+        return;
+    };
+    let dims = Dims { batch: 1, m: 64, n: 64, k: 64 };
+    let x = Array::from_vec(vec![1f32; 64 * 64], [64 * 64]).unwrap();
+    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+        let (va, _) = View::new(64, 64, ta, 0, false);
+        let (vb, _) = View::new(64, 64, tb, 0, false);
+        let (c, used) = run_with(DType::F32, dims, &x, va, &x, vb, KernelChoice::Auto).unwrap();
+        assert_eq!(used, MatmulKernel::Subgroup(lanes), "A transposed {ta}, B transposed {tb}");
+        assert!(c.to_vec::<f32>().unwrap().iter().all(|&v| v == 64.0));
+    }
 }
