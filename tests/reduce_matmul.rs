@@ -404,3 +404,48 @@ fn f64_matmul_is_the_host_loop_bit_for_bit_on_every_device() {
         );
     }
 }
+
+#[test]
+fn half_precision_matmul_rounds_the_f32_product_once_on_every_device() {
+    let _serial = one_at_a_time();
+    // Quarters times halves over k = 48: every f32 partial sum is exact, so the one rounding to the 16-bit dtype
+    // is the only one and the result is the same bits whatever the kernel's order (the CPU adapters widen to f32
+    // and use the f32 kernel; GPUs accumulate half-precision tiles in f32).
+    let x: Vec<f32> = (0..2 * 36 * 48).map(|i| ((i * 7 % 23) as f32 - 11.0) * 0.25).collect();
+    let y: Vec<f32> = (0..48 * 40).map(|i| ((i * 5 % 19) as f32 - 9.0) * 0.5 + 0.03125).collect();
+    let hx = ndarray::Array3::from_shape_vec((2, 36, 48), x.clone()).unwrap();
+    let hy = ndarray::Array2::from_shape_vec((48, 40), y.clone()).unwrap();
+    let mut exact = Vec::new();
+    for b in 0..2 {
+        exact.extend(hx.index_axis(Axis(0), b).dot(&hy).iter().copied());
+    }
+    let exact = Array::from_vec(exact, [2, 36, 40]).unwrap();
+    let yt: Vec<f32> = hy.t().iter().copied().collect(); // stored [40, 48]: read through a transpose
+    for (name, d) in devices() {
+        for dtype in [DType::F16, DType::BF16] {
+            let up = |v: &[f32], shape: &[usize]| {
+                let a = Array::from_vec(v.to_vec(), shape.to_vec()).unwrap().cast(dtype).unwrap();
+                d.upload(&a).unwrap()
+            };
+            // The inputs are exact in both dtypes except bf16's 8-bit significand: compare with the rounded inputs.
+            let (tx, ty) = (up(&x, &[2, 36, 48]), up(&y, &[48, 40]));
+            let wide = |t: &DeviceTensor| t.download().unwrap().cast(DType::F32).unwrap().to_vec::<f32>().unwrap();
+            let (rx, ry) = (wide(&tx), wide(&ty));
+            let hx = ndarray::Array3::from_shape_vec((2, 36, 48), rx).unwrap();
+            let hy = ndarray::Array2::from_shape_vec((48, 40), ry).unwrap();
+            let mut want = Vec::new();
+            for b in 0..2 {
+                want.extend(hx.index_axis(Axis(0), b).dot(&hy).iter().copied());
+            }
+            let want = Array::from_vec(want, [2, 36, 40]).unwrap().cast(dtype).unwrap();
+            let got = tx.matmul(&ty).unwrap().download().unwrap();
+            assert_eq!(got.as_bytes(), want.as_bytes(), "{name} {dtype}");
+            let tyt = up(&yt, &[40, 48]).transpose(0, 1).unwrap();
+            let got_t = tx.matmul(&tyt).unwrap().download().unwrap();
+            assert_eq!(got_t.as_bytes(), want.as_bytes(), "{name} {dtype}, transposed right operand");
+            if dtype == DType::F16 {
+                assert_eq!(got.as_bytes(), exact.cast(DType::F16).unwrap().as_bytes(), "{name}: inputs exact in f16");
+            }
+        }
+    }
+}
