@@ -37,6 +37,8 @@ const PER_ALONG: u64 = 64;
 const PER_ACROSS: u64 = 512;
 /// Stored accumulators per invocation in the merging passes (1024 per workgroup; each digit stays below 2³⁰).
 const PER_MERGE: u64 = 16;
+/// Stored accumulators per invocation in a merging pass where each invocation merges for its own output.
+const PER_MERGE_ACROSS: u64 = 64;
 
 /// What a pass reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -200,13 +202,13 @@ struct Pass {
     chunks: u64,
 }
 
+/// The pass over `v`: a workgroup walks R when R is long and laid out along R (few outputs, long rows);
+/// otherwise each invocation walks R for its own output (many outputs, short or strided rows).
 fn plan(v: &Geometry, elements: bool) -> Pass {
-    let along = v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs();
-    let per = match (elements, along) {
-        (false, _) => PER_MERGE,
-        (true, true) => PER_ALONG,
-        (true, false) => PER_ACROSS,
-    };
+    let (along_per, across_per) = if elements { (PER_ALONG, PER_ACROSS) } else { (PER_MERGE, PER_MERGE_ACROSS) };
+    let laid_along = v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs();
+    let along = laid_along && v.r as u64 > across_per;
+    let per = if along { along_per } else { across_per };
     let block = if along { per * WORKGROUP } else { per };
     Pass { along, per, block, chunks: (v.r as u64).div_ceil(block).max(1) }
 }

@@ -308,6 +308,10 @@ fn random_magnitudes_over_the_whole_range_match_the_oracle() {
         let got = download_bits(&t.sum_exact(&[1], false).unwrap());
         assert_eq!(got, oracle_rows(DType::F32, &bits, outer, r, inner), "[{outer}, {r}, {inner}]");
     }
+    // A transposed view walked along R by whole workgroups with several outputs: [3, 5000]ᵀ summed over dim 0.
+    let bits: Vec<u32> = (0..15_000).map(|_| random_f32(&mut rng)).collect();
+    let t = upload_bits(device(), DType::F32, &bits, &[3, 5000]).transpose(0, 1).unwrap();
+    assert_eq!(download_bits(&t.sum_exact(&[0], true).unwrap()), host_rows(&bits, 3, 5000), "[3, 5000]ᵀ");
     // Narrow exponent ranges (a sum that is neither dominated by one term nor exact in f64), and subnormals only.
     for (lo, hi) in [(0x3f00_0000u32, 0x4080_0000u32), (1, 0x80_0000), (0x0080_0000, 0x0200_0000)] {
         let bits: Vec<u32> =
@@ -450,7 +454,7 @@ fn non_float_dtypes_and_bad_dims_are_refused() {
 #[test]
 fn a_tensor_past_one_storage_binding() {
     let max = device().limits().max_storage_buffer_binding_size as usize;
-    let n = max / 4 + 3_000_000;
+    let n = (max / 4 + 3_000_000) / 1000 * 1000;
     let mut rng = StdRng::seed_from_u64(6);
     let xs: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0f32..1.0) * 2f32.powi(rng.random_range(-40..40))).collect();
     let bits: Vec<u32> = xs.iter().map(|x| x.to_bits()).collect();
@@ -463,4 +467,22 @@ fn a_tensor_past_one_storage_binding() {
     assert_eq!(got, oracle_rows(DType::F32, &bits[..n / 1000 * 1000], n / 1000, 1000, 1), "row sums");
     let cols = rows.sum_exact(&[0], false).unwrap();
     assert_eq!(download_bits(&cols), oracle_rows(DType::F32, &bits[..n / 1000 * 1000], 1, n / 1000, 1000), "columns");
+}
+
+#[test]
+fn outputs_whose_accumulators_pass_one_binding_are_done_in_groups() {
+    // 84-byte accumulators of 1.7 M outputs pass 128 MiB: groups of outer rows (an even count for 16-bit
+    // outputs with an odd inner extent, so each group writes whole words). Small integers: every sum is exact.
+    let max = device().limits().max_storage_buffer_binding_size as usize;
+    let outer = max / 84 + 100_001;
+    let mut rng = StdRng::seed_from_u64(7);
+    let xs: Vec<i32> = (0..outer * 2).map(|_| rng.random_range(-1000..1000)).collect();
+    let want: Vec<u32> = xs.chunks(2).map(|p| u32::from(half::f16::from_f32((p[0] + p[1]) as f32).to_bits())).collect();
+    let h: Vec<half::f16> = xs.iter().map(|&x| half::f16::from_f32(x as f32)).collect();
+    let t = device().upload(&Array::from_vec(h, [outer, 2]).unwrap()).unwrap();
+    assert_eq!(download_bits(&t.sum_exact(&[1], false).unwrap()), want, "f16 [{outer}, 2]");
+    let f: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    let want: Vec<u32> = xs.chunks(2).map(|p| ((p[0] + p[1]) as f32).to_bits()).collect();
+    let t = device().upload(&Array::from_vec(f, [outer, 2]).unwrap()).unwrap();
+    assert_eq!(download_bits(&t.sum_exact(&[1], false).unwrap()), want, "f32 [{outer}, 2]");
 }
