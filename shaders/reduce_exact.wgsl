@@ -5,8 +5,8 @@
 // the order: no fixed tree is needed for determinism.
 //
 // ALONG (R walked by the workgroup): a workgroup takes one (q, c), its 64 invocations stride through a block of
-// 64 · per units of R, and the 64 accumulators are added in workgroup memory. Otherwise a workgroup takes 64
-// consecutive outputs and each invocation walks `per` units of R for its own output.
+// 64 · per units of R (per <= 64: the words' headroom), and the 64 accumulators are added in workgroup memory. Otherwise a workgroup takes 64
+// consecutive outputs and each invocation walks `per` units of R for its own output, normalising every 64.
 // Composed by src/ops/reduce_exact.rs with ALONG and sa_add_unit(index) for the source kind.
 
 struct Params {
@@ -42,8 +42,8 @@ fn sa_load(w: u32) -> u32 {
 
 {{add_unit}}
 
-var<workgroup> sh: array<u32, 1344>;
-var<workgroup> col: array<u32, 21>;
+var<workgroup> sh: array<u32, 896>;
+var<workgroup> col: array<u32, 14>;
 
 fn store(d: u32) {
     for (var j = 0u; j < SA_DIGITS; j++) {
@@ -108,6 +108,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let r1 = min(r0 + p.per, p.r);
         for (var r = r0; r < r1; r++) {
             sa_add_unit(base + i32(r) * p.sr);
+            if ((r - r0) & 63u) == 63u {
+                sa_normalise();
+            }
         }
         sa_normalise();
         store((q * p.chunks + c) * SA_WORDS);

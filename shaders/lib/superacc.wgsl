@@ -1,13 +1,14 @@
 // An exact fixed-point accumulator of floats (a superaccumulator): the sum of any number of f32 (or f16/bf16)
-// values, kept exactly as an integer multiple of 2^-149 (the smallest f32 subnormal) in DIGITS signed 16-bit digits,
-// carry-save in i32 words: digit j weighs 2^(16j - 149). A term m · 2^(s - 149) (m < 2^24, 0 <= s <= 253) touches
-// three digits, each by less than 2^16, so a word absorbs 2^15 terms before its carries must move (`sa_normalise`).
-// 20 digits = 320 bits: f32 magnitudes below 2^128 are 277 bits, with headroom for 2^32 terms and the sign.
+// values, kept exactly as an integer multiple of 2^-149 (the smallest f32 subnormal) in SA_DIGITS 24-bit digits,
+// carry-save in i32 words: digit j weighs 2^(24j - 149). A term m · 2^(s - 149) (m < 2^24, 0 <= s <= 253) touches
+// two digits, each by less than 2^24, so a word absorbs 64 terms (or 64 normalised accumulators) and stays below
+// 2^30 before its carries must move (`sa_normalise`). 13 digits = 312 bits: f32 magnitudes below 2^128 are 277
+// bits, with headroom for 2^32 terms and the sign (the top word is a whole signed i32).
 // Specials and signed zeros are kept as flags (merged by OR). Rounding (`sa_round`) happens once, at the end.
 
-const SA_DIGITS: u32 = 20u;
+const SA_DIGITS: u32 = 13u;
 // Words of a stored accumulator: the digits, then the flags.
-const SA_WORDS: u32 = 21u;
+const SA_WORDS: u32 = 14u;
 
 const SA_NAN: u32 = 1u;
 const SA_PINF: u32 = 2u;
@@ -16,7 +17,7 @@ const SA_NINF: u32 = 4u;
 const SA_ANY: u32 = 8u;
 const SA_NOT_NEG_ZERO: u32 = 16u;
 
-var<private> sa: array<i32, 20>;
+var<private> sa: array<i32, 13>;
 var<private> sa_flags: u32;
 
 fn sa_clear() {
@@ -28,21 +29,12 @@ fn sa_clear() {
 
 // Adds (or subtracts, when `neg`) m · 2^(s - 149).
 fn sa_add_mag(neg: bool, m: u32, s: u32) {
-    let k = s >> 4u;
-    let b = s & 15u;
-    let hi = m >> (16u - b);
-    let lo = i32((m << b) & 0xffffu);
-    let mid = i32(hi & 0xffffu);
-    let top = i32(hi >> 16u);
-    if neg {
-        sa[k] -= lo;
-        sa[k + 1u] -= mid;
-        sa[k + 2u] -= top;
-    } else {
-        sa[k] += lo;
-        sa[k + 1u] += mid;
-        sa[k + 2u] += top;
-    }
+    let k = s / 24u;
+    let b = s % 24u;
+    let lo = i32((m << b) & 0xffffffu);
+    let hi = i32(m >> (24u - b));
+    sa[k] += select(lo, -lo, neg);
+    sa[k + 1u] += select(hi, -hi, neg);
 }
 
 // Adds one f32 given by its bits.
@@ -89,11 +81,11 @@ fn sa_add_f16(h: u32) {
     sa_add_mag(neg, m, max(e, 1u) + 124u);
 }
 
-// Moves the carries up: digits 0..DIGITS-2 end in [0, 2^16), the top digit keeps the sign.
+// Moves the carries up: digits 0..SA_DIGITS-2 end in [0, 2^24), the top digit keeps the sign.
 fn sa_normalise() {
     for (var j = 0u; j + 1u < SA_DIGITS; j++) {
-        let c = sa[j] >> 16u;
-        sa[j] &= 0xffff;
+        let c = sa[j] >> 24u;
+        sa[j] &= 0xffffff;
         sa[j + 1u] += c;
     }
 }
@@ -116,19 +108,19 @@ fn sa_digit(j: u32) -> u32 {
 
 // 32 bits of the magnitude from bit `pos` up.
 fn sa_bits_at(pos: u32) -> u32 {
-    let q = pos >> 4u;
-    let s = pos & 15u;
-    var v = (sa_digit(q) >> s) | (sa_digit(q + 1u) << (16u - s));
-    if s != 0u {
-        v |= sa_digit(q + 2u) << (32u - s);
+    let q = pos / 24u;
+    let s = pos % 24u;
+    var v = (sa_digit(q) >> s) | (sa_digit(q + 1u) << (24u - s));
+    if s > 16u {
+        v |= sa_digit(q + 2u) << (48u - s);
     }
     return v;
 }
 
 // Whether any bit of the magnitude below bit `pos` is set.
 fn sa_any_below(pos: u32) -> bool {
-    let q = pos >> 4u;
-    var any = (sa_digit(q) & ((1u << (pos & 15u)) - 1u)) != 0u;
+    let q = pos / 24u;
+    var any = (sa_digit(q) & ((1u << (pos % 24u)) - 1u)) != 0u;
     for (var j = 0u; j < q; j++) {
         any = any || sa[j] != 0;
     }
@@ -170,7 +162,7 @@ fn sa_round(p: u32, shift_min: u32, exp_max: u32, sign: u32, nan: u32) -> u32 {
         let all_neg_zero = (f & SA_ANY) != 0u && (f & SA_NOT_NEG_ZERO) == 0u;
         return select(0u, sign, all_neg_zero);
     }
-    let top = u32(t) * 16u + 31u - countLeadingZeros(u32(sa[t]));
+    let top = u32(t) * 24u + 31u - countLeadingZeros(u32(sa[t]));
     let shift = max(top, p - 1u + shift_min) - (p - 1u);
     let field = shift - shift_min;
     if field + 1u >= exp_max {

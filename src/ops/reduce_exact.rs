@@ -1,6 +1,6 @@
 //! The exact sum (`sum_exact`): every term of a view arranged as `[outer, R, inner]` is added exactly into a
-//! fixed-point superaccumulator (`shaders/lib/superacc.wgsl`: 20 signed 16-bit digits, carry-save in i32 words,
-//! 2⁻¹⁴⁹ … 2³⁰⁸), accumulators are merged by exact integer addition across the workgroup and across passes, and
+//! fixed-point superaccumulator (`shaders/lib/superacc.wgsl`: 13 24-bit digits, carry-save in i32 words,
+//! 2⁻¹⁴⁹ … 2¹⁶²), accumulators are merged by exact integer addition across the workgroup and across passes, and
 //! the exact sum is rounded once, to nearest even, to the output dtype. Integer addition is associative, so the
 //! result is the correctly rounded sum whatever the order, the chunking into dispatches or the adapter.
 //!
@@ -9,7 +9,7 @@
 //! gives that infinity; a finite exact sum past the largest finite value rounds to infinity (IEEE); an exact zero
 //! sum is +0, or −0 when every term is −0 (as IEEE addition gives); an empty sum is +0.
 //!
-//! Passes: the first turns each output's R terms into ⌈R / block⌉ accumulators (21 words each), the next ones add
+//! Passes: the first turns each output's R terms into ⌈R / block⌉ accumulators (14 words each), the next ones add
 //! up to 1024 accumulators each until one is left per output, and a finishing pass rounds them. Outputs are done in
 //! groups of outer rows whose accumulators fit one storage binding, and a source larger than one binding is bound
 //! in windows per dispatch (split along outer rows, then along aligned blocks of R).
@@ -27,15 +27,15 @@ const SUPERACC: &str = include_str!("../../shaders/lib/superacc.wgsl");
 
 /// The op's name in errors.
 const NAME: &str = "sum_exact";
-/// Words of a stored accumulator (20 digits and the flags), as `SA_WORDS` in the WGSL.
-const ACC_WORDS: u64 = 21;
+/// Words of a stored accumulator (13 digits and the flags), as `SA_WORDS` in the WGSL.
+const ACC_WORDS: u64 = 14;
 /// Invocations per workgroup.
 const WORKGROUP: u64 = 64;
 /// Source elements per invocation when a workgroup walks R (a block of 4096 per workgroup).
 const PER_ALONG: u64 = 64;
 /// Source elements per invocation when each invocation walks R for its own output.
 const PER_ACROSS: u64 = 512;
-/// Stored accumulators per invocation in the merging passes (1024 per workgroup; each digit stays below 2³⁰).
+/// Stored accumulators per invocation in the merging passes (1024 per workgroup; each word stays below 2³⁰).
 const PER_MERGE: u64 = 16;
 /// Stored accumulators per invocation in a merging pass where each invocation merges for its own output.
 const PER_MERGE_ACROSS: u64 = 64;

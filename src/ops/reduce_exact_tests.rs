@@ -312,6 +312,19 @@ fn random_magnitudes_over_the_whole_range_match_the_oracle() {
     let bits: Vec<u32> = (0..15_000).map(|_| random_f32(&mut rng)).collect();
     let t = upload_bits(device(), DType::F32, &bits, &[3, 5000]).transpose(0, 1).unwrap();
     assert_eq!(download_bits(&t.sum_exact(&[0], true).unwrap()), host_rows(&bits, 3, 5000), "[3, 5000]ᵀ");
+    // Terms of one sign with full significands fill each word fastest: the words' headroom (carries moved every
+    // 64 terms), in both walks and through the merging passes.
+    for (shape, dim) in [([3000usize, 3usize], 0usize), ([3, 300_000], 1), ([70_000, 2], 0)] {
+        let n = shape[0] * shape[1];
+        let bits: Vec<u32> = (0..n).map(|k| [0x7f7f_ffffu32, 0x4b7f_ffff, 0x00ff_ffff][k % 3] | 0x8000_0000).collect();
+        let t = upload_bits(device(), DType::F32, &bits, &shape);
+        let want = if dim == 0 {
+            oracle_rows(DType::F32, &bits, 1, shape[0], shape[1])
+        } else {
+            host_rows(&bits, shape[0], shape[1])
+        };
+        assert_eq!(download_bits(&t.sum_exact(&[dim], false).unwrap()), want, "{shape:?} over {dim}");
+    }
     // Narrow exponent ranges (a sum that is neither dominated by one term nor exact in f64), and subnormals only.
     for (lo, hi) in [(0x3f00_0000u32, 0x4080_0000u32), (1, 0x80_0000), (0x0080_0000, 0x0200_0000)] {
         let bits: Vec<u32> =
@@ -462,7 +475,7 @@ fn a_tensor_past_one_storage_binding() {
     let t = device().upload(&Array::from(xs)).unwrap();
     assert_eq!(download_bits(&t.sum_all_exact().unwrap())[0], want, "sum_all of {n}");
     // Rows across the binding boundary, and a strided view (every other element) over the whole buffer.
-    let rows = t.reshape(&[n / 1000, 1000]).unwrap();
+    let rows = t.reshape([n / 1000, 1000]).unwrap();
     let got = download_bits(&rows.sum_exact(&[1], false).unwrap());
     assert_eq!(got, oracle_rows(DType::F32, &bits[..n / 1000 * 1000], n / 1000, 1000, 1), "row sums");
     let cols = rows.sum_exact(&[0], false).unwrap();
@@ -471,10 +484,10 @@ fn a_tensor_past_one_storage_binding() {
 
 #[test]
 fn outputs_whose_accumulators_pass_one_binding_are_done_in_groups() {
-    // 84-byte accumulators of 1.7 M outputs pass 128 MiB: groups of outer rows (an even count for 16-bit
+    // 56-byte accumulators of 2.5 M outputs pass 128 MiB: groups of outer rows (an even count for 16-bit
     // outputs with an odd inner extent, so each group writes whole words). Small integers: every sum is exact.
     let max = device().limits().max_storage_buffer_binding_size as usize;
-    let outer = max / 84 + 100_001;
+    let outer = max / 56 + 100_001;
     let mut rng = StdRng::seed_from_u64(7);
     let xs: Vec<i32> = (0..outer * 2).map(|_| rng.random_range(-1000..1000)).collect();
     let want: Vec<u32> = xs.chunks(2).map(|p| u32::from(half::f16::from_f32((p[0] + p[1]) as f32).to_bits())).collect();
