@@ -27,14 +27,18 @@ fn sa_clear() {
     sa_flags = 0u;
 }
 
-// Adds (or subtracts, when `neg`) m · 2^(s - 149).
+// Adds (or subtracts, when `neg`) m · 2^(s - 149). Every digit is visited with a select (no dynamically indexed
+// private array: it stays in registers; measured no slower than indexed adds on lavapipe, faster across rows).
 fn sa_add_mag(neg: bool, m: u32, s: u32) {
     let k = s / 24u;
     let b = s % 24u;
     let lo = i32((m << b) & 0xffffffu);
     let hi = i32(m >> (24u - b));
-    sa[k] += select(lo, -lo, neg);
-    sa[k + 1u] += select(hi, -hi, neg);
+    let l = select(lo, -lo, neg);
+    let h = select(hi, -hi, neg);
+    for (var j = 0u; j < SA_DIGITS; j++) {
+        sa[j] += select(0, l, j == k) + select(0, h, j == k + 1u);
+    }
 }
 
 // Adds one f32 given by its bits.
