@@ -1,12 +1,13 @@
 // One pass of the exact sum (`sum_exact`): adds units of a view arranged as [outer, R, inner] (strides in units:
 // source elements on the first pass, stored accumulators on later passes) into superaccumulators
-// (shaders/lib/superacc.wgsl), one per (output q, chunk c of R), stored normalised at (q · chunks + c) · SA_WORDS.
+// (shaders/lib/superacc.wgsl), one per (output q, chunk c), stored normalised at (q · chunks + c) · SA_WORDS.
 // Integer addition is exact and associative, so the result does not depend on the chunking, the workgroup shape or
-// the order: no fixed tree is needed for determinism.
+// the order: no fixed tree is needed for determinism. No workgroup memory, no barrier.
 //
-// ALONG (R walked by the workgroup): a workgroup takes one (q, c), its 64 invocations stride through a block of
-// 64 · per units of R (per <= 64: the words' headroom), and the 64 accumulators are added in workgroup memory. Otherwise a workgroup takes 64
-// consecutive outputs and each invocation walks `per` units of R for its own output, normalising every 64.
+// ALONG (R walked by the workgroup): a workgroup takes one output q and block c of R, its 64 invocations stride
+// through the 64 · per units of the block (per <= 64: the words' headroom) and each stores its own accumulator, as
+// chunk c · 64 + lane. Otherwise each invocation takes one (output, block) pair, outputs fastest (64 consecutive
+// outputs per workgroup when there are that many), and walks the block's `per` units of R, normalising every 64.
 // Composed by src/ops/reduce_exact.rs with ALONG and sa_add_unit(index) for the source kind.
 
 struct Params {
@@ -21,7 +22,7 @@ struct Params {
     q0: u32,
     c0: u32,
     n_q: u32,
-    col_groups: u32,
+    units: u32,
     groups_x: u32,
     total: u32,
     pad0: u32,
@@ -42,9 +43,6 @@ fn sa_load(w: u32) -> u32 {
 
 {{add_unit}}
 
-var<workgroup> sh: array<u32, 896>;
-var<workgroup> col: array<u32, 14>;
-
 fn store(d: u32) {
     for (var j = 0u; j < SA_DIGITS; j++) {
         dst[d + j] = bitcast<u32>(sa[j]);
@@ -63,46 +61,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let c = p.c0 + g / p.n_q;
         let q = p.q0 + g % p.n_q;
         let base = p.off + i32(q / p.inner) * p.so + i32(q % p.inner) * p.si;
-        let r0 = c * 64u * p.per + li;
-        for (var t = 0u; t < p.per; t++) {
-            let r = r0 + t * 64u;
-            if r < p.r {
-                sa_add_unit(base + i32(r) * p.sr);
-            }
+        // Every invocation has a unit in the first `full` steps (no masked adds), some in the next one.
+        let start = c * 64u * p.per;
+        let full = min(p.per, (p.r - start) / 64u);
+        for (var t = 0u; t < full; t++) {
+            sa_add_unit(base + i32(start + t * 64u + li) * p.sr);
+        }
+        let r = start + full * 64u + li;
+        if full < p.per && r < p.r {
+            sa_add_unit(base + i32(r) * p.sr);
         }
         sa_normalise();
-        for (var j = 0u; j < SA_DIGITS; j++) {
-            sh[li * SA_WORDS + j] = bitcast<u32>(sa[j]);
-        }
-        sh[li * SA_WORDS + SA_DIGITS] = sa_flags;
-        workgroupBarrier();
-        if li < SA_WORDS {
-            var v = 0u;
-            for (var l = 0u; l < 64u; l++) {
-                let x = sh[l * SA_WORDS + li];
-                if li == SA_DIGITS {
-                    v |= x;
-                } else {
-                    v += x;
-                }
-            }
-            col[li] = v;
-        }
-        workgroupBarrier();
-        if li == 0u {
-            for (var j = 0u; j < SA_DIGITS; j++) {
-                sa[j] = bitcast<i32>(col[j]);
-            }
-            sa_flags = col[SA_DIGITS];
-            sa_normalise();
-            store((q * p.chunks + c) * SA_WORDS);
-        }
+        store((q * p.chunks + c * 64u + li) * SA_WORDS);
     } else {
-        let c = p.c0 + g / p.col_groups;
-        let q = p.q0 + (g % p.col_groups) * 64u + li;
-        if q >= p.q0 + p.n_q {
+        // Invocation u of the dispatch takes output q0 + u % n_q and block c0 + u / n_q (of `units` in all).
+        let u = g * 64u + li;
+        if u >= p.units {
             return;
         }
+        let q = p.q0 + u % p.n_q;
+        let c = p.c0 + u / p.n_q;
         let base = p.off + i32(q / p.inner) * p.so + i32(q % p.inner) * p.si;
         let r0 = c * p.per;
         let r1 = min(r0 + p.per, p.r);

@@ -9,8 +9,9 @@
 //! gives that infinity; a finite exact sum past the largest finite value rounds to infinity (IEEE); an exact zero
 //! sum is +0, or −0 when every term is −0 (as IEEE addition gives); an empty sum is +0.
 //!
-//! Passes: the first turns each output's R terms into ⌈R / block⌉ accumulators (14 words each), the next ones add
-//! up to 1024 accumulators each until one is left per output, and a finishing pass rounds them. Outputs are done in
+//! Passes: the first turns each output's R terms into accumulators (14 words each; one per invocation: no
+//! workgroup barrier, which measured slower on lavapipe), the next ones add up to 256 accumulators each until one
+//! is left per output, and a finishing pass rounds them. Outputs are done in
 //! groups of outer rows whose accumulators fit one storage binding, and a source larger than one binding is bound
 //! in windows per dispatch (split along outer rows, then along aligned blocks of R).
 
@@ -31,14 +32,13 @@ const NAME: &str = "sum_exact";
 const ACC_WORDS: u64 = 14;
 /// Invocations per workgroup.
 const WORKGROUP: u64 = 64;
-/// Source elements per invocation when a workgroup walks R (a block of 4096 per workgroup).
+/// Source elements per invocation when a workgroup walks R (a block of 4096 per workgroup; at most 64: the
+/// words' headroom, as the walk normalises once at its end).
 const PER_ALONG: u64 = 64;
-/// Source elements per invocation when each invocation walks R for its own output.
+/// Source elements per invocation when each invocation walks R for its own output (normalising every 64).
 const PER_ACROSS: u64 = 512;
-/// Stored accumulators per invocation in the merging passes (1024 per workgroup; each word stays below 2³⁰).
-const PER_MERGE: u64 = 16;
-/// Stored accumulators per invocation in a merging pass where each invocation merges for its own output.
-const PER_MERGE_ACROSS: u64 = 64;
+/// Stored accumulators per invocation in the merging passes (normalising every 64).
+const PER_MERGE: u64 = 256;
 
 /// What a pass reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -196,21 +196,28 @@ struct Pass {
     along: bool,
     /// Units of R per invocation.
     per: u64,
-    /// Units of R per chunk (one accumulator per output and chunk).
+    /// Units of R per block (one workgroup's share of one output's R).
     block: u64,
-    /// Accumulators per output after the pass.
+    /// Blocks per output.
+    blocks: u64,
+    /// Accumulators per output after the pass: one per invocation, `blocks · 64` when the workgroup walks R.
     chunks: u64,
 }
 
-/// The pass over `v`: a workgroup walks R when R is long and laid out along R (few outputs, long rows);
-/// otherwise each invocation walks R for its own output (many outputs, short or strided rows).
+/// The pass over `v`. Elements of long rows laid out along R: a workgroup walks a block of R (its invocations
+/// interleaved, each with its own accumulator). Otherwise (many outputs, short or strided rows, and the merging
+/// passes) each invocation walks `per` consecutive units of R for its own output.
 fn plan(v: &Geometry, elements: bool) -> Pass {
-    let (along_per, across_per) = if elements { (PER_ALONG, PER_ACROSS) } else { (PER_MERGE, PER_MERGE_ACROSS) };
     let laid_along = v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs();
-    let along = laid_along && v.r as u64 > across_per;
-    let per = if along { along_per } else { across_per };
+    let along = elements && laid_along && v.r as u64 > PER_ACROSS;
+    let per = match (elements, along) {
+        (false, _) => PER_MERGE,
+        (true, true) => PER_ALONG,
+        (true, false) => PER_ACROSS,
+    };
     let block = if along { per * WORKGROUP } else { per };
-    Pass { along, per, block, chunks: (v.r as u64).div_ceil(block).max(1) }
+    let blocks = (v.r as u64).div_ceil(block).max(1);
+    Pass { along, per, block, blocks, chunks: if along { blocks * WORKGROUP } else { blocks } }
 }
 
 /// Reduces outer rows of `g` (outputs `base..`) into `out`.
@@ -234,12 +241,12 @@ fn encode_group(
         let partials = device.create_buffer("sum_exact accumulators", bytes, wgpu::BufferUsages::STORAGE, false)?;
         let mut dispatches = Vec::new();
         let esize = if elements { dtype.size_in_bytes() as u64 } else { ACC_WORDS * 4 };
-        let whole = (0, view.outer as u64, 0, pass.chunks);
+        let whole = (0, view.outer as u64, 0, pass.blocks);
         if elements {
             split(&src, esize, &view, &pass, device.limits(), whole, &mut dispatches)?;
         } else {
             let w = Window { offset: 0, size: src.size(), first_elem: 0 };
-            dispatches.push(Dispatch { o0: 0, o1: view.outer as u64, c0: 0, c1: pass.chunks, window: Some(w) });
+            dispatches.push(Dispatch { o0: 0, o1: view.outer as u64, c0: 0, c1: pass.blocks, window: Some(w) });
         }
         encode_pass(device, encoder, source, &src, &view, &pass, &dispatches, &partials)?;
         if pass.chunks == 1 {
@@ -260,7 +267,7 @@ fn encode_group(
     }
 }
 
-/// One dispatch of a pass: outer rows `o0..o1`, chunks `c0..c1`, and the source window.
+/// One dispatch of a pass: outer rows `o0..o1`, blocks `c0..c1`, and the source window.
 #[derive(Clone, Copy, Debug)]
 struct Dispatch {
     o0: u64,
@@ -270,7 +277,7 @@ struct Dispatch {
     window: Option<Window>,
 }
 
-/// Splits a pass into dispatches whose source windows fit one binding: halves the outer rows, then the chunks.
+/// Splits a pass into dispatches whose source windows fit one binding: halves the outer rows, then the blocks.
 fn split(
     buffer: &wgpu::Buffer,
     esize: u64,
@@ -328,9 +335,9 @@ fn encode_pass(
     for x in dispatches {
         let inner = v.inner as u64;
         let n_q = (x.o1 - x.o0) * inner;
-        let col_groups = if pass.along { n_q } else { n_q.div_ceil(WORKGROUP) };
-        let total = col_groups * (x.c1 - x.c0);
-        if total > u64::from(max_dim) * u64::from(max_dim) || total > u64::from(u32::MAX) {
+        let units = n_q * (x.c1 - x.c0);
+        let total = if pass.along { units } else { units.div_ceil(WORKGROUP) };
+        if total > u64::from(max_dim) * u64::from(max_dim) || units > u64::from(u32::MAX) {
             return Err(invalid(format!("{total} workgroups pass the adapter's grid; sum in pieces")));
         }
         let groups = grid_2d(total as u32, max_dim);
@@ -347,7 +354,7 @@ fn encode_pass(
             (x.o0 * inner) as u32,
             x.c0 as u32,
             n_q as u32,
-            col_groups as u32,
+            units as u32,
             groups.0,
             total as u32,
             0,
