@@ -9,9 +9,9 @@
 //! gives that infinity; a finite exact sum past the largest finite value rounds to infinity (IEEE); an exact zero
 //! sum is +0, or −0 when every term is −0 (as IEEE addition gives); an empty sum is +0.
 //!
-//! Passes: the first turns each output's R terms into accumulators (14 words each; one per invocation: no
-//! workgroup barrier, which measured slower on lavapipe), the next ones add up to 256 accumulators each until one
-//! is left per output, and a finishing pass rounds them. Outputs are done in
+//! Passes: the first turns each output's R terms into ⌈R / 512⌉ accumulators (14 words each; one per invocation,
+//! which walks 512 consecutive terms), the next ones add up to 256 accumulators each until one is left per output,
+//! and a finishing pass rounds them. Outputs are done in
 //! groups of outer rows whose accumulators fit one storage binding, and a source larger than one binding is bound
 //! in windows per dispatch (split along outer rows, then along aligned blocks of R).
 
@@ -32,11 +32,8 @@ const NAME: &str = "sum_exact";
 const ACC_WORDS: u64 = 14;
 /// Invocations per workgroup.
 const WORKGROUP: u64 = 64;
-/// Source elements per invocation when a workgroup walks R (a block of 4096 per workgroup; at most 64: the
-/// words' headroom, as the walk normalises once at its end).
-const PER_ALONG: u64 = 64;
-/// Source elements per invocation when each invocation walks R for its own output (normalising every 64).
-const PER_ACROSS: u64 = 512;
+/// Source elements per invocation (normalising every 64).
+const PER_ELEMENTS: u64 = 512;
 /// Stored accumulators per invocation in the merging passes (normalising every 64).
 const PER_MERGE: u64 = 256;
 
@@ -52,8 +49,8 @@ pub(crate) enum ExactSource {
 /// A kernel of the exact sum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ExactVariant {
-    /// A pass; `along`: the workgroup walks R (else each invocation walks R for its own output).
-    Pass { source: ExactSource, along: bool },
+    /// A pass.
+    Pass(ExactSource),
     /// The rounding of the accumulators to this dtype.
     Finish(DType),
 }
@@ -61,7 +58,7 @@ pub(crate) enum ExactVariant {
 impl ExactVariant {
     fn wgsl(self) -> String {
         match self {
-            ExactVariant::Pass { source, along } => {
+            ExactVariant::Pass(source) => {
                 let add = match source {
                     ExactSource::Elements(DType::F16) => {
                         "fn sa_add_unit(i: i32) {\n    let e = u32(i);\n    \
@@ -74,8 +71,7 @@ impl ExactVariant {
                     ExactSource::Elements(_) => "fn sa_add_unit(i: i32) {\n    sa_add_f32(src[u32(i)]);\n}",
                     ExactSource::Accumulators => "fn sa_add_unit(i: i32) {\n    sa_add_stored(u32(i) * SA_WORDS);\n}",
                 };
-                let along = if along { "true" } else { "false" };
-                compose(PASS_TEMPLATE, &[("superacc", SUPERACC), ("add_unit", add), ("along", along)])
+                compose(PASS_TEMPLATE, &[("superacc", SUPERACC), ("add_unit", add)])
             }
             ExactVariant::Finish(dtype) => {
                 let (round, per_word) = match dtype {
@@ -190,34 +186,17 @@ impl Geometry {
     }
 }
 
-/// The shape of one pass.
+/// The shape of one pass: each invocation walks `per` consecutive units of R for one output (block), so each
+/// output gets ⌈R / per⌉ accumulators.
 #[derive(Clone, Copy, Debug)]
 struct Pass {
-    along: bool,
-    /// Units of R per invocation.
     per: u64,
-    /// Units of R per block (one workgroup's share of one output's R).
-    block: u64,
-    /// Blocks per output.
-    blocks: u64,
-    /// Accumulators per output after the pass: one per invocation, `blocks · 64` when the workgroup walks R.
     chunks: u64,
 }
 
-/// The pass over `v`. Elements of long rows laid out along R: a workgroup walks a block of R (its invocations
-/// interleaved, each with its own accumulator). Otherwise (many outputs, short or strided rows, and the merging
-/// passes) each invocation walks `per` consecutive units of R for its own output.
 fn plan(v: &Geometry, elements: bool) -> Pass {
-    let laid_along = v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs();
-    let along = elements && laid_along && v.r as u64 > PER_ACROSS;
-    let per = match (elements, along) {
-        (false, _) => PER_MERGE,
-        (true, true) => PER_ALONG,
-        (true, false) => PER_ACROSS,
-    };
-    let block = if along { per * WORKGROUP } else { per };
-    let blocks = (v.r as u64).div_ceil(block).max(1);
-    Pass { along, per, block, blocks, chunks: if along { blocks * WORKGROUP } else { blocks } }
+    let per = if elements { PER_ELEMENTS } else { PER_MERGE };
+    Pass { per, chunks: (v.r as u64).div_ceil(per).max(1) }
 }
 
 /// Reduces outer rows of `g` (outputs `base..`) into `out`.
@@ -241,12 +220,12 @@ fn encode_group(
         let partials = device.create_buffer("sum_exact accumulators", bytes, wgpu::BufferUsages::STORAGE, false)?;
         let mut dispatches = Vec::new();
         let esize = if elements { dtype.size_in_bytes() as u64 } else { ACC_WORDS * 4 };
-        let whole = (0, view.outer as u64, 0, pass.blocks);
+        let whole = (0, view.outer as u64, 0, pass.chunks);
         if elements {
             split(&src, esize, &view, &pass, device.limits(), whole, &mut dispatches)?;
         } else {
             let w = Window { offset: 0, size: src.size(), first_elem: 0 };
-            dispatches.push(Dispatch { o0: 0, o1: view.outer as u64, c0: 0, c1: pass.blocks, window: Some(w) });
+            dispatches.push(Dispatch { o0: 0, o1: view.outer as u64, c0: 0, c1: pass.chunks, window: Some(w) });
         }
         encode_pass(device, encoder, source, &src, &view, &pass, &dispatches, &partials)?;
         if pass.chunks == 1 {
@@ -287,8 +266,8 @@ fn split(
     (o0, o1, c0, c1): (u64, u64, u64, u64),
     out: &mut Vec<Dispatch>,
 ) -> Result<()> {
-    let r0 = (c0 * pass.block).min(v.r as u64);
-    let r1 = (c1 * pass.block).min(v.r as u64);
+    let r0 = (c0 * pass.per).min(v.r as u64);
+    let r1 = (c1 * pass.per).min(v.r as u64);
     let offset = v.offset as i64 + o0 as i64 * v.outer_stride as i64 + r0 as i64 * v.r_stride as i64;
     let dims = [((o1 - o0) as usize, v.outer_stride), ((r1 - r0) as usize, v.r_stride), (v.inner, v.inner_stride)];
     let window = match reach(NAME, "the input", offset.max(0) as usize, &dims)? {
@@ -325,7 +304,7 @@ fn encode_pass(
     dispatches: &[Dispatch],
     partials: &wgpu::Buffer,
 ) -> Result<()> {
-    let variant = ExactVariant::Pass { source, along: pass.along };
+    let variant = ExactVariant::Pass(source);
     let pipeline = device.pipeline(KernelKey::ReduceExact(variant), || variant.wgsl())?;
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
     let d = device.wgpu_device();
@@ -336,7 +315,7 @@ fn encode_pass(
         let inner = v.inner as u64;
         let n_q = (x.o1 - x.o0) * inner;
         let units = n_q * (x.c1 - x.c0);
-        let total = if pass.along { units } else { units.div_ceil(WORKGROUP) };
+        let total = units.div_ceil(WORKGROUP);
         if total > u64::from(max_dim) * u64::from(max_dim) || units > u64::from(u32::MAX) {
             return Err(invalid(format!("{total} workgroups pass the adapter's grid; sum in pieces")));
         }

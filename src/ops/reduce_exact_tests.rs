@@ -308,12 +308,12 @@ fn random_magnitudes_over_the_whole_range_match_the_oracle() {
         let got = download_bits(&t.sum_exact(&[1], false).unwrap());
         assert_eq!(got, oracle_rows(DType::F32, &bits, outer, r, inner), "[{outer}, {r}, {inner}]");
     }
-    // A transposed view walked along R by whole workgroups with several outputs: [3, 5000]ᵀ summed over dim 0.
+    // A transposed view with several outputs and long rows (several blocks each): [3, 5000]ᵀ summed over dim 0.
     let bits: Vec<u32> = (0..15_000).map(|_| random_f32(&mut rng)).collect();
     let t = upload_bits(device(), DType::F32, &bits, &[3, 5000]).transpose(0, 1).unwrap();
     assert_eq!(download_bits(&t.sum_exact(&[0], true).unwrap()), host_rows(&bits, 3, 5000), "[3, 5000]ᵀ");
     // Terms of one sign with full significands fill each word fastest: the words' headroom (carries moved every
-    // 64 terms), in both walks and through the merging passes.
+    // 64 terms), over rows and columns and through the merging passes.
     for (shape, dim) in [([3000usize, 3usize], 0usize), ([3, 300_000], 1), ([70_000, 2], 0)] {
         let n = shape[0] * shape[1];
         let bits: Vec<u32> = (0..n).map(|k| [0x7f7f_ffffu32, 0x4b7f_ffff, 0x00ff_ffff][k % 3] | 0x8000_0000).collect();
