@@ -32,6 +32,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
+const VEC4: bool = {{vec4}};
+
+{{src4}}
+
 fn sa_load(w: u32) -> u32 {
     return src[w];
 }
@@ -58,8 +62,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let q = p.q0 + u % p.n_q;
     let c = p.c0 + u / p.n_q;
     let base = p.off + i32(q / p.inner) * p.so + i32(q % p.inner) * p.si;
-    let r0 = c * p.per;
+    var r0 = c * p.per;
     let r1 = min(r0 + p.per, p.r);
+    if VEC4 {
+        // f32 elements with unit stride, the walk starting on 16 bytes: whole vec4s first, the rest one by one.
+        let k0 = u32(base + i32(r0)) / 4u;
+        let n4 = (r1 - r0) / 4u;
+        for (var t = 0u; t < n4; t++) {
+            sa_add_vec4(k0 + t);
+            if (t & 15u) == 15u {
+                sa_normalise();
+            }
+        }
+        sa_normalise();
+        r0 += n4 * 4u;
+    }
     for (var r = r0; r < r1; r++) {
         sa_add_unit(base + i32(r) * p.sr);
         if ((r - r0) & 63u) == 63u {

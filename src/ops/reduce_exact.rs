@@ -49,8 +49,8 @@ pub(crate) enum ExactSource {
 /// A kernel of the exact sum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ExactVariant {
-    /// A pass.
-    Pass(ExactSource),
+    /// A pass; `vec4`: f32 elements read with 16-byte loads (each invocation's walk starts on 16 bytes).
+    Pass { source: ExactSource, vec4: bool },
     /// The rounding of the accumulators to this dtype.
     Finish(DType),
 }
@@ -58,7 +58,7 @@ pub(crate) enum ExactVariant {
 impl ExactVariant {
     fn wgsl(self) -> String {
         match self {
-            ExactVariant::Pass(source) => {
+            ExactVariant::Pass { source, vec4 } => {
                 let add = match source {
                     ExactSource::Elements(DType::F16) => {
                         "fn sa_add_unit(i: i32) {\n    let e = u32(i);\n    \
@@ -71,7 +71,15 @@ impl ExactVariant {
                     ExactSource::Elements(_) => "fn sa_add_unit(i: i32) {\n    sa_add_f32(src[u32(i)]);\n}",
                     ExactSource::Accumulators => "fn sa_add_unit(i: i32) {\n    sa_add_stored(u32(i) * SA_WORDS);\n}",
                 };
-                compose(PASS_TEMPLATE, &[("superacc", SUPERACC), ("add_unit", add)])
+                let vec4 = if vec4 { "true" } else { "false" };
+                let src4 = if vec4 == "true" {
+                    "@group(0) @binding(3) var<storage, read> src4: array<vec4<u32>>;\n\n\
+                     fn sa_add_vec4(k: u32) {\n    let v = src4[k];\n    \
+                     sa_add_f32(v.x);\n    sa_add_f32(v.y);\n    sa_add_f32(v.z);\n    sa_add_f32(v.w);\n}"
+                } else {
+                    "fn sa_add_vec4(k: u32) {}"
+                };
+                compose(PASS_TEMPLATE, &[("superacc", SUPERACC), ("add_unit", add), ("vec4", vec4), ("src4", src4)])
             }
             ExactVariant::Finish(dtype) => {
                 let (round, per_word) = match dtype {
@@ -304,7 +312,16 @@ fn encode_pass(
     dispatches: &[Dispatch],
     partials: &wgpu::Buffer,
 ) -> Result<()> {
-    let variant = ExactVariant::Pass(source);
+    // 16-byte loads when every walk starts on 16 bytes (block starts are multiples of 512 elements, windows start
+    // on multiples of 4).
+    let m4 = |stride: isize, extent: usize| extent <= 1 || stride % 4 == 0;
+    let vec4 = source == ExactSource::Elements(DType::F32)
+        && v.r_stride == 1
+        && v.r as u64 >= pass.per
+        && v.offset.is_multiple_of(4)
+        && m4(v.outer_stride, v.outer)
+        && m4(v.inner_stride, v.inner);
+    let variant = ExactVariant::Pass { source, vec4 };
     let pipeline = device.pipeline(KernelKey::ReduceExact(variant), || variant.wgsl())?;
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
     let d = device.wgpu_device();
@@ -345,21 +362,28 @@ fn encode_pass(
             usage: wgpu::BufferUsages::UNIFORM,
         });
         let w = x.window.unwrap_or(Window { offset: 0, size: src.size().min(16), first_elem: 0 });
+        let size = w.size.next_multiple_of(16).min(src.size() - w.offset);
+        let binding = |binding, size| wgpu::BindGroupEntry {
+            binding,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: src,
+                offset: w.offset,
+                size: wgpu::BufferSize::new(size),
+            }),
+        };
+        let mut entries = vec![
+            binding(0, size),
+            wgpu::BindGroupEntry { binding: 1, resource: partials.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
+        ];
+        if vec4 {
+            // The whole vec4s of the window (every 16-byte load lies inside the view).
+            entries.push(binding(3, size / 16 * 16));
+        }
         let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(NAME),
             layout: &pipeline.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: src,
-                        offset: w.offset,
-                        size: wgpu::BufferSize::new(w.size.next_multiple_of(16).min(src.size() - w.offset)),
-                    }),
-                },
-                wgpu::BindGroupEntry { binding: 1, resource: partials.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
-            ],
+            entries: &entries,
         });
         cpass.set_bind_group(0, &group, &[]);
         cpass.dispatch_workgroups(groups.0, groups.1, 1);

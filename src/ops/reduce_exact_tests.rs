@@ -312,6 +312,19 @@ fn random_magnitudes_over_the_whole_range_match_the_oracle() {
     let bits: Vec<u32> = (0..15_000).map(|_| random_f32(&mut rng)).collect();
     let t = upload_bits(device(), DType::F32, &bits, &[3, 5000]).transpose(0, 1).unwrap();
     assert_eq!(download_bits(&t.sum_exact(&[0], true).unwrap()), host_rows(&bits, 3, 5000), "[3, 5000]ᵀ");
+    // 16-byte loads: walks with a tail of 1-3 terms, rows starting on 16 bytes inside a narrowed view, and rows
+    // that do not (one term at a time).
+    let bits: Vec<u32> = (0..3 * 5004).map(|_| random_f32(&mut rng)).collect();
+    let t = upload_bits(device(), DType::F32, &bits, &[3, 5004]);
+    assert_eq!(download_bits(&t.sum_exact(&[1], false).unwrap()), host_rows(&bits, 3, 5004), "[3, 5004]");
+    let n = t.narrow(1, 4, 4999).unwrap();
+    let rows: Vec<u32> = bits.chunks(5004).flat_map(|row| row[4..5003].to_vec()).collect();
+    assert_eq!(download_bits(&n.sum_exact(&[1], false).unwrap()), host_rows(&rows, 3, 4999), "narrowed at 4");
+    let n = t.narrow(1, 1, 5003).unwrap();
+    let rows: Vec<u32> = bits.chunks(5004).flat_map(|row| row[1..].to_vec()).collect();
+    assert_eq!(download_bits(&n.sum_exact(&[1], false).unwrap()), host_rows(&rows, 3, 5003), "narrowed at 1");
+    let flat: Vec<u32> = (0..100_003).map(|_| random_f32(&mut rng)).collect();
+    assert_eq!(sum_all_bits(device(), DType::F32, &flat), oracle(DType::F32, &flat), "100003 terms");
     // Terms of one sign with full significands fill each word fastest: the words' headroom (carries moved every
     // 64 terms), over rows and columns and through the merging passes.
     for (shape, dim) in [([3000usize, 3usize], 0usize), ([3, 300_000], 1), ([70_000, 2], 0)] {
