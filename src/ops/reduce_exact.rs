@@ -1,8 +1,8 @@
 //! The exact sum (`sum_exact`): every term of a view arranged as `[outer, R, inner]` is added exactly into a
-//! fixed-point superaccumulator (`shaders/lib/superacc.wgsl`: 13 24-bit digits, carry-save in i32 words,
-//! 2⁻¹⁴⁹ … 2¹⁶²), accumulators are merged by exact integer addition across the workgroup and across passes, and
-//! the exact sum is rounded once, to nearest even, to the output dtype. Integer addition is associative, so the
-//! result is the correctly rounded sum whatever the order, the chunking into dispatches or the adapter.
+//! fixed-point superaccumulator (`shaders/lib/superacc.wgsl`: 13 24-bit digits, carry-save in i32 words, from
+//! 2⁻¹⁴⁹ up to 2¹⁶²), accumulators are merged by exact integer addition across passes, and the exact sum is
+//! rounded once, to nearest even, to the output dtype. Integer addition is associative, so the result is the
+//! correctly rounded sum whatever the order, the chunking into dispatches or the adapter.
 //!
 //! f16 and bf16 terms are exact in the same accumulator and their sum is rounded once to the dtype. Specials: a
 //! NaN term or both infinities give the default NaN (the payload of an input NaN is not kept); one infinity sign
@@ -10,10 +10,10 @@
 //! sum is +0, or −0 when every term is −0 (as IEEE addition gives); an empty sum is +0.
 //!
 //! Passes: the first turns each output's R terms into ⌈R / 512⌉ accumulators (14 words each; one per invocation,
-//! which walks 512 consecutive terms), the next ones add up to 256 accumulators each until one is left per output,
-//! and a finishing pass rounds them. Outputs are done in
-//! groups of outer rows whose accumulators fit one storage binding, and a source larger than one binding is bound
-//! in windows per dispatch (split along outer rows, then along aligned blocks of R).
+//! which walks 512 consecutive terms, with 16-byte loads where the layout allows), the next ones add up to 256
+//! accumulators each until one is left per output, and a finishing pass rounds them. Outputs are done in groups of
+//! outer rows whose accumulators fit one storage binding, and a source larger than one binding is bound in
+//! windows per dispatch (split along outer rows, then along blocks of R).
 
 use wgpu::util::DeviceExt;
 
