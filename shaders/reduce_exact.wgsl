@@ -33,6 +33,7 @@ struct Params {
 @group(0) @binding(2) var<uniform> p: Params;
 
 const VEC4: bool = {{vec4}};
+const PER_VEC4: u32 = {{per_vec4}};
 
 {{src4}}
 
@@ -65,17 +66,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var r0 = c * p.per;
     let r1 = min(r0 + p.per, p.r);
     if VEC4 {
-        // f32 elements with unit stride, the walk starting on 16 bytes: whole vec4s first, the rest one by one.
-        let k0 = u32(base + i32(r0)) / 4u;
-        let n4 = (r1 - r0) / 4u;
+        // Unit stride, the walk starting on 16 bytes: whole vec4s of PER_VEC4 elements first, the rest one by one.
+        let k0 = u32(base + i32(r0)) / PER_VEC4;
+        let n4 = (r1 - r0) / PER_VEC4;
         for (var t = 0u; t < n4; t++) {
             sa_add_vec4(k0 + t);
-            if (t & 15u) == 15u {
+            if ((t + 1u) * PER_VEC4) % 64u == 0u {
                 sa_normalise();
             }
         }
         sa_normalise();
-        r0 += n4 * 4u;
+        r0 += n4 * PER_VEC4;
     }
     for (var r = r0; r < r1; r++) {
         sa_add_unit(base + i32(r) * p.sr);

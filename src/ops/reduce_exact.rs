@@ -49,7 +49,7 @@ pub(crate) enum ExactSource {
 /// A kernel of the exact sum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ExactVariant {
-    /// A pass; `vec4`: f32 elements read with 16-byte loads (each invocation's walk starts on 16 bytes).
+    /// A pass; `vec4`: elements read with 16-byte loads (each invocation's walk starts on 16 bytes).
     Pass { source: ExactSource, vec4: bool },
     /// The rounding of the accumulators to this dtype.
     Finish(DType),
@@ -71,15 +71,33 @@ impl ExactVariant {
                     ExactSource::Elements(_) => "fn sa_add_unit(i: i32) {\n    sa_add_f32(src[u32(i)]);\n}",
                     ExactSource::Accumulators => "fn sa_add_unit(i: i32) {\n    sa_add_stored(u32(i) * SA_WORDS);\n}",
                 };
-                let vec4 = if vec4 { "true" } else { "false" };
-                let src4 = if vec4 == "true" {
-                    "@group(0) @binding(3) var<storage, read> src4: array<vec4<u32>>;\n\n\
-                     fn sa_add_vec4(k: u32) {\n    let v = src4[k];\n    \
-                     sa_add_f32(v.x);\n    sa_add_f32(v.y);\n    sa_add_f32(v.z);\n    sa_add_f32(v.w);\n}"
-                } else {
-                    "fn sa_add_vec4(k: u32) {}"
+                // One 16-byte load: 4 f32, or 8 halves (low half first).
+                let (per_vec4, add_word) = match source {
+                    ExactSource::Elements(DType::F16) => ("8u", "sa_add_f16(w & 0xffffu);\n    sa_add_f16(w >> 16u);"),
+                    ExactSource::Elements(DType::BF16) => {
+                        ("8u", "sa_add_f32(w << 16u);\n    sa_add_f32(w & 0xffff0000u);")
+                    }
+                    _ => ("4u", "sa_add_f32(w);"),
                 };
-                compose(PASS_TEMPLATE, &[("superacc", SUPERACC), ("add_unit", add), ("vec4", vec4), ("src4", src4)])
+                let src4 = if vec4 {
+                    format!(
+                        "@group(0) @binding(3) var<storage, read> src4: array<vec4<u32>>;\n\n\
+                         fn sa_add_word(w: u32) {{\n    {add_word}\n}}\n\n\
+                         fn sa_add_vec4(k: u32) {{\n    let v = src4[k];\n    \
+                         sa_add_word(v.x);\n    sa_add_word(v.y);\n    sa_add_word(v.z);\n    sa_add_word(v.w);\n}}"
+                    )
+                } else {
+                    "fn sa_add_vec4(k: u32) {}".to_string()
+                };
+                let vec4 = if vec4 { "true" } else { "false" };
+                let parts = [
+                    ("superacc", SUPERACC),
+                    ("add_unit", add),
+                    ("vec4", vec4),
+                    ("src4", &src4),
+                    ("per_vec4", per_vec4),
+                ];
+                compose(PASS_TEMPLATE, &parts)
             }
             ExactVariant::Finish(dtype) => {
                 let (round, per_word) = match dtype {
@@ -313,14 +331,18 @@ fn encode_pass(
     partials: &wgpu::Buffer,
 ) -> Result<()> {
     // 16-byte loads when every walk starts on 16 bytes (block starts are multiples of 512 elements, windows start
-    // on multiples of 4).
-    let m4 = |stride: isize, extent: usize| extent <= 1 || stride % 4 == 0;
-    let vec4 = source == ExactSource::Elements(DType::F32)
+    // on multiples of 4 elements, 8 for 2-byte ones).
+    let lanes = match source {
+        ExactSource::Elements(dtype) => 16 / dtype.size_in_bytes() as isize,
+        ExactSource::Accumulators => 0,
+    };
+    let aligned = |stride: isize, extent: usize| extent <= 1 || stride % lanes == 0;
+    let vec4 = lanes > 0
         && v.r_stride == 1
         && v.r as u64 >= pass.per
-        && v.offset.is_multiple_of(4)
-        && m4(v.outer_stride, v.outer)
-        && m4(v.inner_stride, v.inner);
+        && v.offset.is_multiple_of(lanes as usize)
+        && aligned(v.outer_stride, v.outer)
+        && aligned(v.inner_stride, v.inner);
     let variant = ExactVariant::Pass { source, vec4 };
     let pipeline = device.pipeline(KernelKey::ReduceExact(variant), || variant.wgsl())?;
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
