@@ -7,7 +7,8 @@
 // Each invocation takes one (output q, block c) pair, outputs fastest (64 consecutive outputs per workgroup when
 // there are that many), and walks the block's `per` consecutive units of R, normalising every 64. (Workgroups
 // walking R interleaved, with or without a merge in workgroup memory, measured 1.3-1.5x slower on lavapipe.)
-// Composed by src/ops/reduce_exact.rs with sa_add_unit(index) for the source kind.
+// Composed by src/ops/reduce_exact.rs with sa_add_unit(index) for the source kind and, where every walk starts on
+// 16 bytes with unit stride (VEC4), sa_add_vec4(k) adding the PER_VEC4 elements of one 16-byte load.
 
 struct Params {
     r: u32,
