@@ -120,8 +120,8 @@ fn invalid(reason: String) -> Error {
 ///
 /// # Errors
 /// [`Error::UnsupportedDType`] for other dtypes; [`Error::InvalidArgument`] naming the op for a view outside its
-/// buffer, an output buffer too small or past one binding, an extent past 2³¹, or accumulators of one outer row
-/// past one binding; [`Error::Gpu`] when a pipeline fails to build; allocation errors for the accumulators.
+/// buffer, an output buffer too small or past one binding, an extent past 2³¹, or accumulators of one output past
+/// one binding; [`Error::Gpu`] when a pipeline fails to build; allocation errors for the accumulators.
 pub(crate) fn encode_sum_exact(
     device: &Device,
     encoder: &mut wgpu::CommandEncoder,
@@ -162,26 +162,38 @@ pub(crate) fn encode_sum_exact(
             return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
         }
     }
-    // Groups of outer rows whose first-pass accumulators fit one binding (an even count of outputs per group for
-    // 16-bit outputs, so each group's finish writes whole words).
+    // Groups of outputs whose first-pass accumulators fit one binding: whole outer rows, or pieces of one row.
     let first = plan(&Geometry::of(view), true);
-    let row_bytes = view.inner as u64 * first.chunks * ACC_WORDS * 4;
-    let mut rows = (max_binding / row_bytes).min(view.outer as u64);
-    if esize == 2 && view.inner % 2 == 1 && rows < view.outer as u64 {
-        rows -= rows % 2;
-    }
-    if rows == 0 {
+    let acc_bytes = first.chunks * ACC_WORDS * 4;
+    let cols = max_binding / acc_bytes;
+    if cols == 0 {
         return Err(invalid(format!(
-            "the accumulators of one outer row ({row_bytes} bytes) pass one storage binding; sum in pieces"
+            "the accumulators of one output ({acc_bytes} bytes) pass one storage binding; sum in pieces"
         )));
     }
-    let mut o0 = 0u64;
-    while o0 < view.outer as u64 {
-        let o1 = (o0 + rows).min(view.outer as u64);
-        let offset = view.offset as i64 + o0 as i64 * view.outer_stride as i64;
-        let g = Geometry { offset: offset as usize, outer: (o1 - o0) as usize, ..Geometry::of(view) };
-        encode_group(device, encoder, dtype, view.buffer, &g, out, o0 * view.inner as u64)?;
-        o0 = o1;
+    let (outer, inner) = (view.outer as u64, view.inner as u64);
+    let at =
+        |o: u64, i: u64| view.offset as i64 + o as i64 * view.outer_stride as i64 + i as i64 * view.inner_stride as i64;
+    if inner <= cols {
+        let rows = cols / inner;
+        let mut o0 = 0u64;
+        while o0 < outer {
+            let o1 = (o0 + rows).min(outer);
+            let g = Geometry { offset: at(o0, 0) as usize, outer: (o1 - o0) as usize, ..Geometry::of(view) };
+            encode_group(device, encoder, dtype, view.buffer, &g, out, o0 * inner)?;
+            o0 = o1;
+        }
+    } else {
+        for o in 0..outer {
+            let mut i0 = 0u64;
+            while i0 < inner {
+                let i1 = (i0 + cols).min(inner);
+                let g =
+                    Geometry { offset: at(o, i0) as usize, outer: 1, inner: (i1 - i0) as usize, ..Geometry::of(view) };
+                encode_group(device, encoder, dtype, view.buffer, &g, out, o * inner + i0)?;
+                i0 = i1;
+            }
+        }
     }
     Ok(())
 }
@@ -427,8 +439,9 @@ fn encode_finish(
     let pipeline = device.pipeline(KernelKey::ReduceExact(variant), || variant.wgsl())?;
     let per = 4 / dtype.size_in_bytes() as u64;
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
-    let groups = grid_2d(n.div_ceil(per).div_ceil(WORKGROUP) as u32, max_dim);
-    let params = [n as u32, groups.0 * WORKGROUP as u32, base as u32, 0];
+    let words = (base + n).div_ceil(per) - base / per;
+    let groups = grid_2d(words.div_ceil(WORKGROUP) as u32, max_dim);
+    let params = [n as u32, groups.0 * WORKGROUP as u32, base as u32, words as u32];
     let d = device.wgpu_device();
     let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("sum_exact finish params"),

@@ -500,8 +500,8 @@ fn a_tensor_past_one_storage_binding() {
 
 #[test]
 fn outputs_whose_accumulators_pass_one_binding_are_done_in_groups() {
-    // 56-byte accumulators of 2.5 M outputs pass 128 MiB: groups of outer rows (an even count for 16-bit
-    // outputs with an odd inner extent, so each group writes whole words). Small integers: every sum is exact.
+    // 56-byte accumulators of 2.5 M outputs pass 128 MiB: groups of outer rows (an odd count: 16-bit outputs of two
+    // groups share a word), or pieces of one row. Small integers: every sum is exact.
     let max = device().limits().max_storage_buffer_binding_size as usize;
     let outer = max / 56 + 100_001;
     let mut rng = StdRng::seed_from_u64(7);
@@ -514,4 +514,10 @@ fn outputs_whose_accumulators_pass_one_binding_are_done_in_groups() {
     let want: Vec<u32> = xs.chunks(2).map(|p| ((p[0] + p[1]) as f32).to_bits()).collect();
     let t = device().upload(&Array::from_vec(f, [outer, 2]).unwrap()).unwrap();
     assert_eq!(download_bits(&t.sum_exact(&[1], false).unwrap()), want, "f32 [{outer}, 2]");
+    // One row's outputs past one binding: [2, outer] summed over dim 0 (pieces of the row).
+    let h: Vec<half::f16> = xs.iter().map(|&x| half::f16::from_f32(x as f32)).collect();
+    let t = device().upload(&Array::from_vec(h, [2, outer]).unwrap()).unwrap();
+    let want: Vec<u32> =
+        (0..outer).map(|i| u32::from(half::f16::from_f32((xs[i] + xs[outer + i]) as f32).to_bits())).collect();
+    assert_eq!(download_bits(&t.sum_exact(&[0], false).unwrap()), want, "f16 [2, {outer}] over 0");
 }
