@@ -11,9 +11,9 @@
 //!
 //! Passes: the first turns each output's R terms into ⌈R / 512⌉ accumulators (14 words each; one per invocation,
 //! which walks 512 consecutive terms, with 16-byte loads where the layout allows), the next ones add up to 256
-//! accumulators each until one is left per output, and a finishing pass rounds them. Outputs are done in groups of
-//! outer rows whose accumulators fit one storage binding, and a source larger than one binding is bound in
-//! windows per dispatch (split along outer rows, then along blocks of R).
+//! accumulators each until one is left per output, and a finishing pass rounds them. Outputs are done in groups
+//! (outer rows, or pieces of one row) whose accumulators fit one storage binding, and a source larger than one
+//! binding is bound in windows per dispatch (split along outer rows, then along blocks of R).
 
 use wgpu::util::DeviceExt;
 
