@@ -25,6 +25,8 @@ pub(crate) enum KernelKey {
     Reduce(crate::ops::reduce_wgsl::PassVariant),
     /// The pass that turns a reduction's accumulators into output elements.
     ReduceFinish(crate::ops::reduce_wgsl::ReduceOp, crate::DType),
+    /// A pass or the rounding of the exact sum (see `crate::ops::reduce_exact`).
+    ReduceExact(crate::ops::reduce_exact::ExactVariant),
 }
 
 /// A compiled compute pipeline with its bind group layout (group 0).

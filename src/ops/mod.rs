@@ -44,6 +44,7 @@ pub mod elementwise;
 pub(crate) mod join;
 pub(crate) mod matmul_kernel;
 pub(crate) mod matmul_wgsl;
+pub(crate) mod reduce_exact;
 pub(crate) mod reduce_kernel;
 pub(crate) mod reduce_wgsl;
 pub(crate) mod view;
@@ -52,6 +53,8 @@ pub(crate) mod view;
 mod matmul_speed;
 #[cfg(test)]
 mod matmul_tests;
+#[cfg(test)]
+mod reduce_exact_tests;
 #[cfg(test)]
 mod reduce_speed;
 #[cfg(test)]

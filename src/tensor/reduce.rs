@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::ops::reduce_exact::encode_sum_exact;
 use crate::ops::reduce_kernel::{ReduceView, encode_reduce};
 use crate::ops::reduce_wgsl::{ReduceOp, output_dtype};
 use crate::transfer::alloc_storage;
@@ -116,6 +117,74 @@ impl DeviceTensor {
         self.sum(&(0..self.ndim()).collect::<Vec<_>>(), false)
     }
 
+    /// The correctly rounded sum over `dims` of an f32, f16 or bf16 tensor: every term is added exactly (in a
+    /// fixed-point superaccumulator of wide integers on the device) and the exact sum is rounded once, to nearest
+    /// even, to the dtype — so the result does not depend on the order of the terms, the layout or the adapter, and
+    /// it is what an infinitely precise sum would round to. An empty `dims` reduces nothing (the elements as they
+    /// are).
+    ///
+    /// Specials: a NaN term, or both +inf and −inf, give NaN (the default quiet NaN; input payloads are not kept);
+    /// otherwise an infinity gives that infinity; a finite exact sum past the largest finite value rounds to
+    /// infinity as IEEE says; an exact zero sum is +0, or −0 when every term is −0 (as IEEE addition gives); an
+    /// empty reduction is +0. Cost: about twice the time of [`sum`](Self::sum) on lavapipe (see `benches/reduce.rs`).
+    ///
+    /// ```
+    /// use wgpu_tensor::{Array, Device};
+    /// let device = Device::new()?;
+    /// let t = device.upload(&Array::from_vec(vec![1e30f32, 1.0, -1e30, 3.0, 0.5, 0.25], [2, 3])?)?;
+    /// assert_eq!(t.sum_exact(&[1], false)?.download()?.to_vec::<f32>()?, [1.0, 3.75]);
+    /// assert_eq!(t.sum_all_exact()?.download()?.to_vec::<f32>()?, [4.75]);
+    /// # Ok::<(), wgpu_tensor::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedDType`] for dtypes other than f32, f16 and bf16 (integer sums are already exact: use
+    /// [`sum`](Self::sum); f64: cast to f32); [`Error::InvalidArgument`] naming the op for a dim out of range or
+    /// repeated, or outputs past one storage binding; allocation errors.
+    pub fn sum_exact(&self, dims: &[usize], keepdim: bool) -> Result<DeviceTensor> {
+        const NAME: &str = "sum_exact";
+        self.check_dims(NAME, dims)?;
+        let dtype = self.dtype();
+        if !matches!(dtype, DType::F32 | DType::F16 | DType::BF16) {
+            let reason = format!(
+                "sum_exact takes f32, f16 or bf16, not {dtype}; integer sums are already exact (use sum), \
+                 f64: cast to f32 first"
+            );
+            return Err(Error::UnsupportedDType { op: NAME, dtype, reason });
+        }
+        let out_dims: Vec<usize> = (0..self.ndim())
+            .filter_map(|d| if dims.contains(&d) { keepdim.then_some(1) } else { Some(self.shape()[d]) })
+            .collect();
+        if dims.is_empty() {
+            return self.cast(dtype);
+        }
+        let (src, [(outer, os), (r, rs), (inner, is)]) = self.reduce_source(dims)?;
+        let view = ReduceView {
+            buffer: src.buffer(),
+            offset: src.offset(),
+            outer,
+            r,
+            inner,
+            outer_stride: os,
+            r_stride: rs,
+            inner_stride: is,
+        };
+        let out_layout = Layout::contiguous(out_dims);
+        let (_, bytes) = out_layout.shape().checked_size(dtype)?;
+        let device = self.device();
+        let out = alloc_storage(device, NAME, bytes)?;
+        device.record(NAME, |rec| encode_sum_exact(device, rec.encoder(), dtype, &view, out.buffer()))?;
+        Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, dtype))
+    }
+
+    /// The correctly rounded sum of every element, as a 0-d tensor (see [`sum_exact`](Self::sum_exact)).
+    ///
+    /// # Errors
+    /// As [`DeviceTensor::sum_exact`].
+    pub fn sum_all_exact(&self) -> Result<DeviceTensor> {
+        self.sum_exact(&(0..self.ndim()).collect::<Vec<_>>(), false)
+    }
+
     /// The maximum of every element, as a 0-d tensor.
     ///
     /// # Errors
@@ -179,7 +248,29 @@ impl DeviceTensor {
             // every x, -0.0 included), which is right for every non-empty sum only.
             return self.device().zeros(out_dtype, out_dims);
         }
-        // [outer, R, inner] straight from the layout when the dims allow, else a packed [keep, reduced] copy.
+        let (src, [(outer, os), (r, rs), (inner, is)]) = self.reduce_source(dims)?;
+        let view = ReduceView {
+            buffer: src.buffer(),
+            offset: src.offset(),
+            outer,
+            r,
+            inner,
+            outer_stride: os,
+            r_stride: rs,
+            inner_stride: is,
+        };
+        let out_layout = Layout::contiguous(out_dims);
+        let (_, bytes) = out_layout.shape().checked_size(out_dtype)?;
+        let device = self.device();
+        let out = alloc_storage(device, name, bytes)?;
+        device.record(name, |rec| encode_reduce(rec, op, self.dtype(), &view, out.buffer()))?;
+        Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, out_dtype))
+    }
+
+    /// The tensor to read and its `[outer, R, inner]` (extent, stride) for a reduction over `dims` (checked, not
+    /// empty): straight from the layout when the dims allow, else a packed `[keep, reduced]` copy.
+    fn reduce_source(&self, dims: &[usize]) -> Result<(DeviceTensor, [(usize, isize); 3])> {
+        let reduced = |d: usize| dims.contains(&d);
         let keep: Vec<usize> = (0..self.ndim()).filter(|&d| !reduced(d)).collect();
         let mut sorted = dims.to_vec();
         sorted.sort_unstable();
@@ -210,21 +301,6 @@ impl DeviceTensor {
                 (packed, (outer, r as isize), (r, 1), (1, 0))
             }
         };
-        let view = ReduceView {
-            buffer: src.buffer(),
-            offset: src.offset(),
-            outer,
-            r,
-            inner,
-            outer_stride: os,
-            r_stride: rs,
-            inner_stride: is,
-        };
-        let out_layout = Layout::contiguous(out_dims);
-        let (_, bytes) = out_layout.shape().checked_size(out_dtype)?;
-        let device = self.device();
-        let out = alloc_storage(device, name, bytes)?;
-        device.record(name, |rec| encode_reduce(rec, op, self.dtype(), &view, out.buffer()))?;
-        Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, out_dtype))
+        Ok((src, [(outer, os), (r, rs), (inner, is)]))
     }
 }

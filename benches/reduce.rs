@@ -1,0 +1,227 @@
+//! Reduction time against a read-only roof (`shaders/reduce_roof.wgsl`): the best plain WGSL kernel on the same
+//! adapter that reads the same bytes with 16-byte loads (4 vec4 per invocation, blocked or strided, the faster kept)
+//! and writes nothing, bound in windows of at most one storage binding. Also the cost of exactness: `sum_exact`
+//! beside `sum_all` on the same 64 M f32.
+//!
+//! ```text
+//! cargo bench --bench reduce            # 9 rounds
+//! cargo bench --bench reduce -- 15      # rounds
+//! ```
+//! Each round runs every contender once, interleaved (the machine is shared and noisy); a contender's time is its
+//! best round. Device times are `synchronize()` → op → `synchronize()` (kernel time plus one submit and wait); the
+//! roof is its dispatches in one encoder, submitted and waited for.
+
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use wgpu::util::DeviceExt;
+use wgpu_tensor::{Array, Device, DeviceTensor};
+
+const N: usize = 64 << 20;
+const SIDE: usize = 4096;
+const ROOF: &str = include_str!("../shaders/reduce_roof.wgsl");
+/// vec4 loads per roof invocation.
+const PER: u32 = 4;
+
+/// One timed contender.
+struct Entry {
+    name: String,
+    best: f64,
+    run: Box<dyn FnMut()>,
+}
+
+fn entry(name: impl Into<String>, run: Box<dyn FnMut()>) -> Entry {
+    Entry { name: name.into(), best: f64::MAX, run }
+}
+
+/// Times `f` once: `synchronize` before, the op, `synchronize` after.
+fn device_op(device: &Device, mut f: impl FnMut() -> DeviceTensor + 'static) -> Box<dyn FnMut()> {
+    let device = device.clone();
+    Box::new(move || {
+        let out = f();
+        device.synchronize().expect("synchronize");
+        drop(out);
+    })
+}
+
+/// The read-only roof over `bytes` of a buffer of its own: one dispatch per window of at most one binding.
+fn read_roof(device: &Device, bytes: u64, blocked: bool) -> Box<dyn FnMut()> {
+    let index = if blocked { format!("u * {PER}u + t") } else { "u + t * total".to_string() };
+    let wgsl = ROOF
+        .replace("{{per}}", &PER.to_string())
+        .replace("{{layout}}", if blocked { "blocked" } else { "strided" })
+        .replace("{{index}}", &index);
+    assert!(!wgsl.contains("{{"), "a roof placeholder survived");
+    let d = device.wgpu_device().clone();
+    let q = device.wgpu_queue().clone();
+    let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("reduce roof"),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+    });
+    let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some("reduce roof"),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let usage = wgpu::BufferUsages::STORAGE;
+    let input = d.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("roof in"),
+        size: bytes,
+        usage,
+        mapped_at_creation: false,
+    });
+    let sink = d.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("roof sink"),
+        size: 16,
+        usage,
+        mapped_at_creation: false,
+    });
+    let limits = d.limits();
+    let max = limits.max_storage_buffer_binding_size / 256 * 256;
+    let mut groups = Vec::new();
+    let mut at = 0;
+    while at < bytes {
+        let size = (bytes - at).min(max);
+        let n4 = (size / 16) as u32;
+        let workgroups = n4.div_ceil(256 * PER);
+        let max_dim = limits.max_compute_workgroups_per_dimension;
+        let gy = workgroups.div_ceil(max_dim);
+        let gx = workgroups.div_ceil(gy);
+        let params = [n4, gx * 256, 0, 0];
+        let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &input,
+                        offset: at,
+                        size: wgpu::BufferSize::new(size),
+                    }),
+                },
+                wgpu::BindGroupEntry { binding: 1, resource: sink.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
+            ],
+        });
+        groups.push((group, gx, gy));
+        at += size;
+    }
+    Box::new(move || {
+        let mut encoder = d.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("roof") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            pass.set_pipeline(&pipeline);
+            for (group, gx, gy) in &groups {
+                pass.set_bind_group(0, group, &[]);
+                pass.dispatch_workgroups(*gx, *gy, 1);
+            }
+        }
+        q.submit([encoder.finish()]);
+        d.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    })
+}
+
+/// A case: the op at `entries[op]`, judged against the best of `entries[roof]` (the roof, or the op it is
+/// compared with).
+struct Case {
+    name: &'static str,
+    goal: Option<f64>,
+    entries: Vec<Entry>,
+    op: usize,
+    roof: std::ops::Range<usize>,
+    against: &'static str,
+}
+
+fn roofs(device: &Device, bytes: u64) -> Vec<Entry> {
+    vec![entry("roof blocked", read_roof(device, bytes, true)), entry("roof strided", read_roof(device, bytes, false))]
+}
+
+fn main() {
+    let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(9);
+    let device = Device::new().expect("an adapter");
+    println!("adapter: {}", device.info());
+    let mut rng = StdRng::seed_from_u64(10);
+    let data: Vec<f32> = (0..N).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    let flat = device.upload(&Array::from(data.clone())).unwrap();
+    let square = device.upload(&Array::from_vec(data[..SIDE * SIDE].to_vec(), [SIDE, SIDE]).unwrap()).unwrap();
+    // Sanity: the exact sum against the f64 sum (the inputs are multiples of 2^-24 below 1: the f64 sum is exact).
+    let exact = flat.sum_all_exact().unwrap().download().unwrap().to_vec::<f32>().unwrap()[0];
+    let f64_sum: f64 = data.iter().map(|&x| f64::from(x)).sum();
+    assert_eq!(exact, f64_sum as f32, "sum_exact differs from the exact host sum");
+    let tree = flat.sum_all().unwrap().download().unwrap().to_vec::<f32>().unwrap()[0];
+    println!("sum of 64M in [-1, 1): exact {exact:e}, tree sum {tree:e} (f64 {f64_sum:e})");
+    let bytes = (N * 4) as u64;
+    let sq_bytes = (SIDE * SIDE * 4) as u64;
+    let mut cases = Vec::new();
+    let op = |name: &str, f: Box<dyn FnMut()>| entry(name, f);
+    {
+        let t = flat.clone();
+        let mut entries = vec![op("sum_all", device_op(&device, move || t.sum_all().unwrap()))];
+        entries.extend(roofs(&device, bytes));
+        cases.push(Case { name: "f32 sum_all 64M", goal: Some(0.8), entries, op: 0, roof: 1..3, against: "roof" });
+    }
+    for (name, dim) in [("f32 sum last dim [4096,4096]", 1), ("f32 sum first dim [4096,4096]", 0)] {
+        let t = square.clone();
+        let mut entries = vec![op("sum", device_op(&device, move || t.sum(&[dim], false).unwrap()))];
+        entries.extend(roofs(&device, sq_bytes));
+        let t = square.clone();
+        entries.push(op("sum_exact", device_op(&device, move || t.sum_exact(&[dim], false).unwrap())));
+        cases.push(Case { name, goal: Some(0.6), entries, op: 0, roof: 1..3, against: "roof" });
+    }
+    {
+        let (t, u) = (flat.clone(), flat.clone());
+        let mut entries = vec![
+            op("sum_all_exact", device_op(&device, move || t.sum_all_exact().unwrap())),
+            op("sum_all", device_op(&device, move || u.sum_all().unwrap())),
+        ];
+        entries.extend(roofs(&device, bytes));
+        cases.push(Case { name: "f32 sum_all_exact 64M", goal: None, entries, op: 0, roof: 1..2, against: "sum_all" });
+    }
+
+    // A warm-up round (pipelines compiled, pooled outputs allocated), then the timed rounds, interleaved.
+    for round in 0..=rounds {
+        for case in &mut cases {
+            for e in &mut case.entries {
+                let t = Instant::now();
+                (e.run)();
+                if round > 0 {
+                    e.best = e.best.min(t.elapsed().as_secs_f64());
+                }
+            }
+        }
+    }
+
+    println!("best of {rounds} interleaved rounds; ratio = reference time / contender time (1 = the reference)");
+    println!("{:<32} {:<14} {:>9} {:>8} {:>7}", "case", "contender", "ms", "GB/s", "ratio");
+    let mut summary = Vec::new();
+    for case in &cases {
+        let reference = case.roof.clone().map(|k| case.entries[k].best).fold(f64::MAX, f64::min);
+        let case_bytes = if case.name.contains("4096") { sq_bytes } else { bytes };
+        for e in &case.entries {
+            let gbs = case_bytes as f64 / e.best / 1e9;
+            println!("{:<32} {:<14} {:>9.2} {:>8.2} {:>7.2}", case.name, e.name, e.best * 1e3, gbs, reference / e.best);
+        }
+        let ratio = reference / case.entries[case.op].best;
+        let line = match case.goal {
+            Some(goal) => {
+                let met = if ratio >= goal { "met" } else { "NOT met" };
+                format!("{:<32} {ratio:>5.2}x of the {} (goal >= {goal}x): {met}", case.name, case.against)
+            }
+            None => format!("{:<32} {ratio:>5.3}x of the {} ({:.1}x its time)", case.name, case.against, 1.0 / ratio),
+        };
+        summary.push(line);
+    }
+    println!();
+    for s in summary {
+        println!("{s}");
+    }
+}
