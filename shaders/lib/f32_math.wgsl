@@ -32,22 +32,22 @@ fn f32_pin(v: f32, zero: u32) -> f32 {
     return bitcast<f32>(bitcast<u32>(v) | zero);
 }
 
-// x * 2^k, correctly rounded (a subnormal result is rounded once, from x's significand; overflow gives inf).
-fn f32_ldexp(x: u32, k: i32) -> u32 {
-    let ef = i32((x >> 23u) & 0xffu);
-    let mag = x & F32_MAG_MASK;
-    if ef == 255 || mag == 0u {
-        return x;
-    }
-    let ne = ef + k;
-    if ef != 0 && ne >= 1 && ne <= 254 {
-        return x + (u32(k) << 23u);
-    }
-    let u = f32_unpack(mag);
-    if u.y + k > 104 {
-        return (x & F32_SIGN_BIT) | F32_INF_BITS;
-    }
-    return round_pack((x & F32_SIGN_BIT) != 0u, max(u.y + k, -300), vec2<u32>(u32(u.x), 0u), false, 23u, 8u).x;
+// x * 2^k for a normal x (finite, nonzero, not subnormal), correctly rounded: a subnormal result is rounded once, in
+// integers, from x's 24-bit significand (ties to even); overflow gives inf, underflow 0, both with x's sign. No
+// branches: lavapipe runs invocations as SIMD lanes and would run a rare slow path for every lane.
+fn f32_ldexp_normal(x: u32, k: i32) -> u32 {
+    let sign = x & F32_SIGN_BIT;
+    let be = i32((x >> 23u) & 0xffu) + k; // the result's biased exponent, when normal
+    let normal = x + (u32(k) << 23u);
+    // be <= 0: the significand shifted right by 1 - be (beyond 24 bits everything rounds to 0, as at 31).
+    let m = (x & 0x7fffffu) | 0x800000u;
+    let s = u32(clamp(1 - be, 1, 31));
+    let q = m >> s;
+    let rest = m & ((1u << s) - 1u);
+    let half = 1u << (s - 1u);
+    let up = rest > half || (rest == half && (q & 1u) != 0u);
+    let sub = sign | (q + select(0u, 1u, up)); // a carry into bit 23 gives the smallest normal: right
+    return select(select(normal, sign | F32_INF_BITS, be >= 255), sub, be <= 0);
 }
 
 // exp(x) = 2^k * (hi + lo) for x in [-104, 89], as (hi, lo, k): hi = 1 + q rounded, in [0.7, 1.5], and lo the
@@ -68,22 +68,15 @@ fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> vec3<f32> {
     return vec3<f32>(hi, ((one - hi) + q) + q_lo, k);
 }
 
-// exp(x).
+// exp(x). One straight path for every lane (no early returns: lavapipe would run each for every lane): the core
+// on any operand, then the special cases by select.
 fn f32_exp(xb: u32) -> u32 {
-    if f32_is_nan(xb) {
-        return xb | F32_QUIET_BIT;
-    }
-    if (xb & F32_SIGN_BIT) == 0u && xb > 0x42b20000u {
-        return F32_INF_BITS; // x > 89: overflow (+inf included)
-    }
-    if xb > 0xc2d00000u {
-        return 0u; // x < -104: below half the smallest subnormal (-inf included)
-    }
-    if (xb & F32_MAG_MASK) < 0x33000000u {
-        return 0x3f800000u; // |x| < 2^-25 (subnormals included): exp(x) rounds to 1
-    }
     let p = f32_exp_parts(bitcast<f32>(xb), 0.0, f32_opaque_zero(xb));
-    return f32_ldexp(bitcast<u32>(p.x), i32(p.z));
+    var r = f32_ldexp_normal(bitcast<u32>(p.x), i32(p.z));
+    r = select(r, 0x3f800000u, (xb & F32_MAG_MASK) < 0x33000000u); // |x| < 2^-25 (subnormals included): 1
+    r = select(r, F32_INF_BITS, xb > 0x42b20000u && xb < F32_SIGN_BIT); // x > 89: overflow (+inf included)
+    r = select(r, 0u, xb > 0xc2d00000u); // x < -104: below half the smallest subnormal (-inf included)
+    return select(r, xb | F32_QUIET_BIT, f32_is_nan(xb));
 }
 
 // log(x), the natural logarithm.
@@ -305,7 +298,7 @@ const F32_GELU_H = array<f32, 7>(6.310094705e-07, -9.432778825e-06, 1.154326746e
 // gelu(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (the erf form, PyTorch's default); gelu(-inf) = -0 (the limit).
 // |x| <= 1/2: 0.5 x + x^2 H(x^2). Otherwise with u = |x|: u Phi(-u) = exp(-u^2 / 2) K(u), where u^2 / 2 is split
 // exactly (u's top 12 significant bits squared, plus the rest) so exp sees no rounded square (a rounded u^2 would
-// cost up to u^2 * 2^-24 relative); x < 0: -exp(-u^2 / 2) K(u), rounded once by f32_ldexp (subnormal results down to
+// cost up to u^2 * 2^-24 relative); x < 0: -exp(-u^2 / 2) K(u), rounded once by f32_ldexp_normal (subnormal results down to
 // x = -14.5, -0 beyond); x > 0: x - exp(-u^2 / 2) K(u) (x itself from 6 on).
 fn f32_gelu(xb: u32) -> u32 {
     if f32_is_nan(xb) {
@@ -372,7 +365,7 @@ fn f32_gelu(xb: u32) -> u32 {
     let small = hl * c10h + p.x * (t + c10l) + p.y * c[10];
     let m = hh * c10h + f32_pin(small, zero);
     if neg {
-        return f32_ldexp(bitcast<u32>(-m), i32(p.z));
+        return f32_ldexp_normal(bitcast<u32>(-m), i32(p.z));
     }
     return bitcast<u32>(x - m * bitcast<f32>(u32(i32(p.z) + 127) << 23u));
 }
