@@ -32,31 +32,39 @@ fn f32_pin(v: f32, zero: u32) -> f32 {
     return bitcast<f32>(bitcast<u32>(v) | zero);
 }
 
-// x * 2^k for a normal x (finite, nonzero, not subnormal), correctly rounded: a subnormal result is rounded once, in
-// integers, from x's 24-bit significand (ties to even); overflow gives inf, underflow 0, both with x's sign. No
-// branches: lavapipe runs invocations as SIMD lanes and would run a rare slow path for every lane.
+// x * 2^k for 2^-64 <= |x| <= 2^64, correctly rounded (subnormal results included, rounded once); overflow gives inf,
+// underflow 0, both with x's sign. No branches: lavapipe runs invocations as SIMD lanes and would run a rare slow
+// path for every lane.
 fn f32_ldexp_normal(x: u32, k: i32) -> u32 {
     let sign = x & F32_SIGN_BIT;
     let be = i32((x >> 23u) & 0xffu) + k; // the result's biased exponent, when normal
-    let normal = x + (u32(k) << 23u);
-    // be <= 0: the significand shifted right by 1 - be (beyond 24 bits everything rounds to 0, as at 31).
-    let m = (x & 0x7fffffu) | 0x800000u;
-    let s = u32(clamp(1 - be, 1, 31));
-    let q = m >> s;
-    let rest = m & ((1u << s) - 1u);
-    let half = 1u << (s - 1u);
-    let up = rest > half || (rest == half && (q & 1u) != 0u);
-    let sub = sign | (q + select(0u, 1u, up)); // a carry into bit 23 gives the smallest normal: right
-    return select(select(normal, sign | F32_INF_BITS, be >= 255), sub, be <= 0);
+    let normal = select(x + (u32(k) << 23u), sign | F32_INF_BITS, be >= 255);
+    // be <= 0 (a subnormal or zero result): y = |x| 2^(k + 149) <= 2^23, scaled exactly (k >= -275 keeps the factor
+    // a normal f32; below it, and wherever y is tiny, the result is 0 either way), and y + 2^23 is y rounded to an
+    // integer (native add, correctly rounded on normal values; fused or not the same) in the significand's bits,
+    // the subnormal's bits (2^23 when y rounds up to it: the smallest normal).
+    let scale = bitcast<f32>(u32(max(k, -275) + 276) << 23u);
+    let y = bitcast<f32>(x & F32_MAG_MASK) * scale + 8388608.0;
+    return select(normal, sign | (bitcast<u32>(y) - 0x4b000000u), be <= 0);
 }
 
-// exp(x) = 2^k * (hi + lo) for x in [-104, 89], as (hi, lo, k): hi = 1 + q rounded, in [0.7, 1.5], and lo the
-// rounding errors of hi and q (Fast2Sum, exact with correctly rounded native add), for callers that need more than
-// the rounded result.
+// exp(x) = 2^k * (hi + lo), for callers that need more than the rounded result: hi = 1 + q rounded, in [0.7, 1.5],
+// and lo the rounding errors of hi and q (Fast2Sum, exact with correctly rounded native add).
+struct F32ExpParts {
+    hi: f32,
+    lo: f32,
+    k: i32,
+}
+
+// exp(x + x_lo) as F32ExpParts for x in [-104, 89] (elsewhere garbage, no trap: f32_exp selects over it).
 // x_lo: a small addend to x (0, or the low part of an exactly split argument); zero: a run-time zero for f32_pin.
-fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> vec3<f32> {
+// No float-to-int conversion (WGSL clamps one first, on lavapipe six NaN-aware min/max operations): k comes from the
+// bits of x / ln2 + 1.5 * 2^23, whose last bit weighs 1 (the sum rounds x / ln2 to an integer; pinned, so that no
+// rewrite folds (sum - 1.5 * 2^23) back into x / ln2). Fused or not, every product and sum here is as accurate.
+fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> F32ExpParts {
     // x = k ln2 + r, |r| <= ln2 / 2 (Cody-Waite: k * 0.693359375 is exact, so is x minus it).
-    let k = floor(x * 1.44269504088896341 + 0.5);
+    let shifted = f32_pin(x * 1.44269504088896341 + 12582912.0, zero);
+    let k = shifted - 12582912.0;
     let r = ((x - k * 0.693359375) - k * -2.12194440e-4) + x_lo;
     let z = r * r;
     let t = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r
@@ -65,17 +73,18 @@ fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> vec3<f32> {
     let q = f32_pin(r + t, zero);
     let q_lo = (r - q) + t;
     let hi = f32_pin(one + q, zero);
-    return vec3<f32>(hi, ((one - hi) + q) + q_lo, k);
+    return F32ExpParts(hi, ((one - hi) + q) + q_lo, bitcast<i32>(bitcast<u32>(shifted) - 0x4b400000u));
 }
 
-// exp(x). One straight path for every lane (no early returns: lavapipe would run each for every lane): the core
-// on any operand, then the special cases by select.
+// exp(x). One straight path for every lane (no early returns: lavapipe would run each for every lane), the special
+// cases by select on the operand's bits: x > 89 overflows (+inf included), x < -104 is below half the smallest
+// subnormal (-inf included), NaN. |x| < 2^-25 needs none: k = 0, r = x (subnormal x flushed or not) and 1 + q
+// rounds to 1; from 88.73 to 89 the scaling overflows.
 fn f32_exp(xb: u32) -> u32 {
     let p = f32_exp_parts(bitcast<f32>(xb), 0.0, f32_opaque_zero(xb));
-    var r = f32_ldexp_normal(bitcast<u32>(p.x), i32(p.z));
-    r = select(r, 0x3f800000u, (xb & F32_MAG_MASK) < 0x33000000u); // |x| < 2^-25 (subnormals included): 1
-    r = select(r, F32_INF_BITS, xb > 0x42b20000u && xb < F32_SIGN_BIT); // x > 89: overflow (+inf included)
-    r = select(r, 0u, xb > 0xc2d00000u); // x < -104: below half the smallest subnormal (-inf included)
+    var r = f32_ldexp_normal(bitcast<u32>(p.hi), p.k);
+    r = select(r, F32_INF_BITS, bitcast<i32>(xb) > 0x42b20000);
+    r = select(r, 0u, xb > 0xc2d00000u);
     return select(r, xb | F32_QUIET_BIT, f32_is_nan(xb));
 }
 
@@ -157,9 +166,9 @@ fn f32_sigmoid(xb: u32) -> u32 {
     // different binades.
     let zero = f32_opaque_zero(xb);
     let p = f32_exp_parts(-bitcast<f32>(xb & F32_MAG_MASK), 0.0, zero);
-    let scale = bitcast<f32>(u32(i32(p.z) + 127) << 23u);
-    let e_hi = p.x * scale;
-    let e_lo = p.y * scale;
+    let scale = bitcast<f32>(u32(p.k + 127) << 23u);
+    let e_hi = p.hi * scale;
+    let e_lo = p.lo * scale;
     let one = f32_pin(1.0, zero);
     let den = f32_pin(one + e_hi, zero);
     let den_lo = ((one - den) + e_hi) + e_lo;
@@ -360,12 +369,12 @@ fn f32_gelu(xb: u32) -> u32 {
     let p = f32_exp_parts(-(0.5 * uh * uh), -(uh * ul + 0.5 * ul * ul), zero);
     // m = (hi + lo) K with one rounding of consequence: hi = hh + hl (hh of 12 significant bits), so hh c10h is
     // exact and every other term is small beside it.
-    let hh = bitcast<f32>(bitcast<u32>(p.x) & 0xfffff000u);
-    let hl = p.x - hh;
-    let small = hl * c10h + p.x * (t + c10l) + p.y * c[10];
+    let hh = bitcast<f32>(bitcast<u32>(p.hi) & 0xfffff000u);
+    let hl = p.hi - hh;
+    let small = hl * c10h + p.hi * (t + c10l) + p.lo * c[10];
     let m = hh * c10h + f32_pin(small, zero);
     if neg {
-        return f32_ldexp_normal(bitcast<u32>(-m), i32(p.z));
+        return f32_ldexp_normal(bitcast<u32>(-m), p.k);
     }
-    return bitcast<u32>(x - m * bitcast<f32>(u32(i32(p.z) + 127) << 23u));
+    return bitcast<u32>(x - m * bitcast<f32>(u32(p.k + 127) << 23u));
 }
