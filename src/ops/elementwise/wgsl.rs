@@ -280,20 +280,28 @@ impl ElementwiseVariant {
                         "    var cq{k} = q0 / params.words[{k}];\n    var cr{k} = q0 - cq{k} * params.words[{k}];\n"
                     ));
                     step.push_str(&format!(
-                        "        let wrap{k} = cr{k} + 1u == params.words[{k}];\n        \
-                         cr{k} = select(cr{k} + 1u, 0u, wrap{k});\n        cq{k} += select(0u, 1u, wrap{k});\n"
+                        "        cq{k} += select(0u, 1u, cr{k} + 1u == params.words[{k}]);\n        \
+                         cr{k} = select(cr{k} + 1u, 0u, cr{k} + 1u == params.words[{k}]);\n"
                     ));
                     call_args.push_str(&format!(", cq{k}"));
                 }
             }
         }
+        // The units unrolled into straight-line code: on lavapipe a loop with a per-lane exit cost about as much as
+        // half of f32 exp's arithmetic (16M elements, CPU time).
         s.push_str(&format!(
             "@compute @workgroup_size({WORKGROUP_SIZE})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n    \
-             let u = gid.y * params.row + gid.x;\n    let q0 = u * {UNITS_PER_INVOCATION}u;\n{setup}    \
-             for (var t = 0u; t < {UNITS_PER_INVOCATION}u; t++) {{\n        \
-             let q = q0 + t;\n        if q * {e}u >= params.n {{\n            return;\n        \
-             }}\n        unit(q{call_args});\n{step}    }}\n}}\n"
+             let u = gid.y * params.row + gid.x;\n    let q0 = u * {UNITS_PER_INVOCATION}u;\n{setup}"
         ));
+        for t in 0..UNITS_PER_INVOCATION {
+            if t > 0 {
+                s.push_str(&step.replace("        ", "    "));
+            }
+            s.push_str(&format!(
+                "    if (q0 + {t}u) * {e}u >= params.n {{\n        return;\n    }}\n    unit(q0 + {t}u{call_args});\n"
+            ));
+        }
+        s.push_str("}\n");
         s
     }
 
