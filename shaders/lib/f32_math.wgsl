@@ -76,16 +76,14 @@ fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> F32ExpParts {
     return F32ExpParts(hi, ((one - hi) + q) + q_lo, bitcast<i32>(bitcast<u32>(shifted) - 0x4b400000u));
 }
 
-// exp(x). One straight path for every lane (no early returns: lavapipe would run each for every lane), the special
-// cases by select on the operand's bits: x > 89 overflows (+inf included), x < -104 is below half the smallest
-// subnormal (-inf included), NaN. |x| < 2^-25 needs none: k = 0, r = x (subnormal x flushed or not) and 1 + q
-// rounds to 1; from 88.73 to 89 the scaling overflows.
+// exp(x). One straight path for every lane (no early returns: lavapipe would run each for every lane). The operand
+// is clamped on its bits to [-104, 89] (positive values compare as i32, negative ones as u32), where the core gives
+// inf from 88.73 on (x > 89 and +inf included) and 0 below -103.98 (x < -104 and -inf included); NaN by select.
+// |x| < 2^-25 needs nothing: k = 0, r = x (subnormal x flushed or not) and 1 + q rounds to 1.
 fn f32_exp(xb: u32) -> u32 {
-    let p = f32_exp_parts(bitcast<f32>(xb), 0.0, f32_opaque_zero(xb));
-    var r = f32_ldexp_normal(bitcast<u32>(p.hi), p.k);
-    r = select(r, F32_INF_BITS, bitcast<i32>(xb) > 0x42b20000);
-    r = select(r, 0u, xb > 0xc2d00000u);
-    return select(r, xb | F32_QUIET_BIT, f32_is_nan(xb));
+    let xc = min(bitcast<u32>(min(bitcast<i32>(xb), 0x42b20000)), 0xc2d00000u);
+    let p = f32_exp_parts(bitcast<f32>(xc), 0.0, f32_opaque_zero(xb));
+    return select(f32_ldexp_normal(bitcast<u32>(p.hi), p.k), xb | F32_QUIET_BIT, f32_is_nan(xb));
 }
 
 // log(x), the natural logarithm.
