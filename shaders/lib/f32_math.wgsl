@@ -9,9 +9,10 @@
 // sigmoid(-inf) = 0, sigmoid(+inf) = 1, gelu(-inf) = -0, gelu(+inf) = inf; NaN in gives NaN out (the operand,
 // quieted). sin/cos reduce exactly (Payne-Hanek in integers) over the whole finite range.
 //
-// Rules kept against flushing and fusing compilers: operands are unpacked in integers (subnormal inputs never reach a
-// float operation that could flush them); scaling by 2^k is an integer exponent add, rounded once in integers when
-// the result is subnormal; polynomials are evaluated with native f32 mul/add on values whose flushed or fused
+// Rules kept against flushing and fusing compilers: operands are unpacked in integers wherever a flushed subnormal
+// input would change the result (exp's does not: it gives 1 either way); scaling by 2^k is an integer exponent add,
+// and a subnormal result is the exactly scaled value (a normal f32) rounded to an integer by a native add of 2^23,
+// bits that are the subnormal's; polynomials are evaluated with native f32 mul/add on values whose flushed or fused
 // intermediates change the result by far less than an ULP; divisions use the correctly rounded f32_div.
 // Reassociation: a compiler may treat WGSL float ops as reassociable (Mesa's NIR does: it folds
 // (1 - (1 + x)) + x to 0 and moves literal constants across additions), which breaks error-free transformations
@@ -56,11 +57,12 @@ struct F32ExpParts {
     k: i32,
 }
 
-// exp(x + x_lo) as F32ExpParts for x in [-104, 89] (elsewhere garbage, no trap: f32_exp selects over it).
+// exp(x + x_lo) as F32ExpParts for x in [-104, 89] (elsewhere garbage, without a trap).
 // x_lo: a small addend to x (0, or the low part of an exactly split argument); zero: a run-time zero for f32_pin.
-// No float-to-int conversion (WGSL clamps one first, on lavapipe six NaN-aware min/max operations): k comes from the
+// No float-to-int conversion (WGSL clamps before one: a NaN-aware min and max on lavapipe): k comes from the
 // bits of x / ln2 + 1.5 * 2^23, whose last bit weighs 1 (the sum rounds x / ln2 to an integer; pinned, so that no
-// rewrite folds (sum - 1.5 * 2^23) back into x / ln2). Fused or not, every product and sum here is as accurate.
+// rewrite folds (sum - 1.5 * 2^23) back into x / ln2). No explicit fma(): on lavapipe (Mesa 22.3) writing the
+// reduction and polynomial with fma() made results up to ~45 ULP off (cause not found); mul and add stay as they were.
 fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> F32ExpParts {
     // x = k ln2 + r, |r| <= ln2 / 2 (Cody-Waite: k * 0.693359375 is exact, so is x minus it).
     let shifted = f32_pin(x * 1.44269504088896341 + 12582912.0, zero);
