@@ -1,6 +1,7 @@
 // Bandwidth roof for the benchmarks: the best plain kernel for the bytes an op moves per element ({{summary}}),
-// with trivial work. Each invocation moves whole vec4<u32> words of every stream — {{vec4s}} vec4(s) of the
-// narrowest, proportionally more of the wider ones — xoring the inputs together into the output words.
+// with trivial work (or the given work on every stored word). Each invocation moves whole vec4<u32> words of every
+// stream — {{vec4s}} vec4(s) of the narrowest, proportionally more of the wider ones — xoring the inputs together into
+// the output words.
 // Composed by benches/common/roof.rs (used by the benches and the ignored throughput test of src/cast/).
 
 struct Params {
@@ -23,6 +24,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     var acc = vec4<u32>(0u);
 {{loads}}
-    {{work}}
 {{stores}}
 }

@@ -95,3 +95,21 @@ fn integer_and_comparison_operands() {
     let want: Vec<bool> = (0..a.len()).map(|i| a[i] < b[i % 256]).collect();
     assert_eq!(got.download().expect("download").to_vec::<bool>().expect("bool"), want);
 }
+
+/// Rows and columns of 1, 2, 3 and 5 units (a unit is 4 f32): the period and the run wrap inside an invocation's
+/// units at every phase, and the last invocation is partial — the kernel divides once per invocation and steps the
+/// row position (column element) per unit.
+#[test]
+fn short_periods_and_runs_step_within_an_invocation() {
+    let device = Device::new().expect("an adapter");
+    for k in [4, 8, 12, 20] {
+        for m in [3, 7, 33] {
+            check_f32(&device, BinaryOp::Add, &[m, k], &[1, k], |x, y| x + y);
+            check_f32(&device, BinaryOp::Sub, &[1, k], &[m, k], |x, y| x - y);
+            check_f32(&device, BinaryOp::Mul, &[m, 1], &[m, k], |x, y| x * y);
+            check_f32(&device, BinaryOp::Div, &[m, k], &[m, 1], |x, y| x / y);
+        }
+    }
+    // Both operands broadcast: a row against a column.
+    check_f32(&device, BinaryOp::Add, &[1, 12], &[9, 1], |x, y| x + y);
+}

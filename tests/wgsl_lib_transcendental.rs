@@ -12,7 +12,7 @@ use float_common::{
 };
 use wgpu_tensor::Device;
 
-/// Test dispatch: 0..=5 our routines, 10..=15 the WGSL built-ins on the same inputs.
+/// Test dispatch: 0..=8 our routines, 10..=17 the WGSL built-ins on the same inputs.
 const OPS: &str = "
 fn test_math_op(op: u32, a: u32, b: u32) -> u32 {
     let x = bitcast<f32>(a);
@@ -26,6 +26,7 @@ fn test_math_op(op: u32, a: u32, b: u32) -> u32 {
         case 5u: { r = f32_sigmoid(a); }
         case 6u: { r = f32_gelu(a); }
         case 7u: { r = f32_pow(a, b); }
+        case 8u: { r = f32_ldexp_normal(a, bitcast<i32>(b)); }
         case 10u: { r = bitcast<u32>(exp(x)); }
         case 11u: { r = bitcast<u32>(log(x)); }
         case 12u: { r = bitcast<u32>(sin(x)); }
@@ -116,6 +117,37 @@ fn transcendentals_are_within_two_ulp_on_a_million_inputs_each() {
 fn transcendentals_are_within_two_ulp_on_the_portable_device_and_gl() {
     accuracy_within_two_ulp(wgsl_harness::portable(), 100_000, 32);
     accuracy_within_two_ulp(wgsl_harness::gl(), 100_000, 33);
+}
+
+/// f32_ldexp_normal (the scaling of exp, pow and gelu) bit for bit against the host (x * 2^k is exact in f64, and
+/// `as f32` rounds it once, subnormals and overflow included): |x| in [2^-64, 2^64], both signs, significands with
+/// every kind of tail (ties to even and odd included), k landing the result anywhere from far below the smallest
+/// subnormal through the subnormals and normals to overflow; on every device.
+#[test]
+fn ldexp_normal_is_correctly_rounded_into_subnormals_and_overflow() {
+    let mut rng = Rng::new(41);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..300_000u32 {
+        let e = (rng.next_u32() % 129) as i32 - 64; // x's unbiased exponent
+        let tail = match i % 4 {
+            0 => rng.next_u32() & 0x7f_ffff,
+            1 => (rng.next_u32() & 0x7f_fffe) | 1, // odd
+            2 => (rng.next_u32() & 0x7f_0000) | (1 << (rng.next_u32() % 16)), // a tie at some shift
+            _ => 0x7f_ffff - (rng.next_u32() % 4), // rounds up into the next binade
+        };
+        let x = ((rng.next_u32() & 1) << 31) | (((e + 127) as u32) << 23) | tail;
+        let target = (rng.next_u32() % 320) as i32 - 175; // the result's unbiased exponent, about
+        a.push(x);
+        b.push((target - e) as u32);
+    }
+    for device in [wgsl_harness::device(), wgsl_harness::portable(), wgsl_harness::gl()] {
+        let out = run_ops(device, OPS, "test_math_op", &[8], &a, &b).pop().expect("one op");
+        for i in 0..a.len() {
+            let k = b[i] as i32;
+            let want = (f64::from(f32::from_bits(a[i])) * 2f64.powi(k)) as f32;
+            assert_eq!(out[i], want.to_bits(), "ldexp({}, {k}) gave {} want {}", show(a[i]), show(out[i]), want);
+        }
+    }
 }
 
 #[test]

@@ -23,8 +23,8 @@ pub struct RoofShape {
     pub out: u32,
     /// vec4 words of the narrowest stream per invocation (1, 2 or 4).
     pub vec4s: u32,
-    /// WGSL statements run on `acc` (the xor of the loaded words) before the stores: empty for the pure roof,
-    /// e.g. a built-in function to time beside it.
+    /// WGSL statements run on `acc` (the xor of the loaded words plus the word's index) before each store, so once
+    /// per stored element: empty for the pure roof, e.g. a built-in function to time beside it.
     pub work: &'static str,
 }
 
@@ -58,7 +58,17 @@ impl RoofShape {
         let wo = self.words(self.out);
         let mut stores = String::new();
         for v in 0..wo {
-            writeln!(stores, "    out[u * {wo}u + {v}u] = acc + vec4<u32>({v}u);").ok();
+            if self.work.is_empty() {
+                writeln!(stores, "    out[u * {wo}u + {v}u] = acc + vec4<u32>({v}u);").ok();
+            } else {
+                // The work runs on every stored word, so a built-in runs once per element as the op does.
+                writeln!(
+                    stores,
+                    "    {{\n        var acc = acc + vec4<u32>({v}u);\n        {}\n        out[u * {wo}u + {v}u] = acc;\n    }}",
+                    self.work
+                )
+                .ok();
+            }
         }
         let ins: Vec<String> = self.inputs.iter().map(|b| format!("{b} B")).collect();
         let summary = format!("{} in, {} B out", ins.join(" + "), self.out);
@@ -69,7 +79,6 @@ impl RoofShape {
             ("workgroup_size", ROOF_WORKGROUP_SIZE.to_string()),
             ("input_bindings", bindings),
             ("loads", loads),
-            ("work", self.work.to_string()),
             ("stores", stores),
         ] {
             wgsl = wgsl.replace(&format!("{{{{{name}}}}}"), &value);

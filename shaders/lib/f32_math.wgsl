@@ -9,9 +9,10 @@
 // sigmoid(-inf) = 0, sigmoid(+inf) = 1, gelu(-inf) = -0, gelu(+inf) = inf; NaN in gives NaN out (the operand,
 // quieted). sin/cos reduce exactly (Payne-Hanek in integers) over the whole finite range.
 //
-// Rules kept against flushing and fusing compilers: operands are unpacked in integers (subnormal inputs never reach a
-// float operation that could flush them); scaling by 2^k is an integer exponent add, rounded once in integers when
-// the result is subnormal; polynomials are evaluated with native f32 mul/add on values whose flushed or fused
+// Rules kept against flushing and fusing compilers: operands are unpacked in integers wherever a flushed subnormal
+// input would change the result (exp's does not: it gives 1 either way); scaling by 2^k is an integer exponent add,
+// and a subnormal result is the exactly scaled value (a normal f32) rounded to an integer by a native add of 2^23,
+// bits that are the subnormal's; polynomials are evaluated with native f32 mul/add on values whose flushed or fused
 // intermediates change the result by far less than an ULP; divisions use the correctly rounded f32_div.
 // Reassociation: a compiler may treat WGSL float ops as reassociable (Mesa's NIR does: it folds
 // (1 - (1 + x)) + x to 0 and moves literal constants across additions), which breaks error-free transformations
@@ -32,31 +33,40 @@ fn f32_pin(v: f32, zero: u32) -> f32 {
     return bitcast<f32>(bitcast<u32>(v) | zero);
 }
 
-// x * 2^k, correctly rounded (a subnormal result is rounded once, from x's significand; overflow gives inf).
-fn f32_ldexp(x: u32, k: i32) -> u32 {
-    let ef = i32((x >> 23u) & 0xffu);
-    let mag = x & F32_MAG_MASK;
-    if ef == 255 || mag == 0u {
-        return x;
-    }
-    let ne = ef + k;
-    if ef != 0 && ne >= 1 && ne <= 254 {
-        return x + (u32(k) << 23u);
-    }
-    let u = f32_unpack(mag);
-    if u.y + k > 104 {
-        return (x & F32_SIGN_BIT) | F32_INF_BITS;
-    }
-    return round_pack((x & F32_SIGN_BIT) != 0u, max(u.y + k, -300), vec2<u32>(u32(u.x), 0u), false, 23u, 8u).x;
+// x * 2^k for 2^-64 <= |x| <= 2^64, correctly rounded (subnormal results included, rounded once); overflow gives inf,
+// underflow 0, both with x's sign. No branches: lavapipe runs invocations as SIMD lanes and would run a rare slow
+// path for every lane.
+fn f32_ldexp_normal(x: u32, k: i32) -> u32 {
+    let sign = x & F32_SIGN_BIT;
+    let be = i32((x >> 23u) & 0xffu) + k; // the result's biased exponent, when normal
+    let normal = select(x + (u32(k) << 23u), sign | F32_INF_BITS, be >= 255);
+    // be <= 0 (a subnormal or zero result): y = |x| 2^(k + 149) <= 2^23, scaled exactly (k >= -275 keeps the factor
+    // a normal f32; below it, and wherever y is tiny, the result is 0 either way), and y + 2^23 is y rounded to an
+    // integer (native add, correctly rounded on normal values; fused or not the same) in the significand's bits,
+    // the subnormal's bits (2^23 when y rounds up to it: the smallest normal).
+    let scale = bitcast<f32>(u32(max(k, -275) + 276) << 23u);
+    let y = bitcast<f32>(x & F32_MAG_MASK) * scale + 8388608.0;
+    return select(normal, sign | (bitcast<u32>(y) - 0x4b000000u), be <= 0);
 }
 
-// exp(x) = 2^k * (hi + lo) for x in [-104, 89], as (hi, lo, k): hi = 1 + q rounded, in [0.7, 1.5], and lo the
-// rounding errors of hi and q (Fast2Sum, exact with correctly rounded native add), for callers that need more than
-// the rounded result.
+// exp(x) = 2^k * (hi + lo), for callers that need more than the rounded result: hi = 1 + q rounded, in [0.7, 1.5],
+// and lo the rounding errors of hi and q (Fast2Sum, exact with correctly rounded native add).
+struct F32ExpParts {
+    hi: f32,
+    lo: f32,
+    k: i32,
+}
+
+// exp(x + x_lo) as F32ExpParts for x in [-104, 89] (elsewhere garbage, without a trap).
 // x_lo: a small addend to x (0, or the low part of an exactly split argument); zero: a run-time zero for f32_pin.
-fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> vec3<f32> {
+// No float-to-int conversion (WGSL clamps before one: a NaN-aware min and max on lavapipe): k comes from the
+// bits of x / ln2 + 1.5 * 2^23, whose last bit weighs 1 (the sum rounds x / ln2 to an integer; pinned, so that no
+// rewrite folds (sum - 1.5 * 2^23) back into x / ln2). No explicit fma(): on lavapipe (Mesa 22.3) writing the
+// reduction and polynomial with fma() made results up to ~45 ULP off (cause not found); mul and add stay as they were.
+fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> F32ExpParts {
     // x = k ln2 + r, |r| <= ln2 / 2 (Cody-Waite: k * 0.693359375 is exact, so is x minus it).
-    let k = floor(x * 1.44269504088896341 + 0.5);
+    let shifted = f32_pin(x * 1.44269504088896341 + 12582912.0, zero);
+    let k = shifted - 12582912.0;
     let r = ((x - k * 0.693359375) - k * -2.12194440e-4) + x_lo;
     let z = r * r;
     let t = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r
@@ -65,25 +75,17 @@ fn f32_exp_parts(x: f32, x_lo: f32, zero: u32) -> vec3<f32> {
     let q = f32_pin(r + t, zero);
     let q_lo = (r - q) + t;
     let hi = f32_pin(one + q, zero);
-    return vec3<f32>(hi, ((one - hi) + q) + q_lo, k);
+    return F32ExpParts(hi, ((one - hi) + q) + q_lo, bitcast<i32>(bitcast<u32>(shifted) - 0x4b400000u));
 }
 
-// exp(x).
+// exp(x). One straight path for every lane (no early returns: lavapipe would run each for every lane). The operand
+// is clamped on its bits to [-104, 89] (positive values compare as i32, negative ones as u32), where the core gives
+// inf from 88.73 on (x > 89 and +inf included) and 0 below -103.98 (x < -104 and -inf included); NaN by select.
+// |x| < 2^-25 needs nothing: k = 0, r = x (subnormal x flushed or not) and 1 + q rounds to 1.
 fn f32_exp(xb: u32) -> u32 {
-    if f32_is_nan(xb) {
-        return xb | F32_QUIET_BIT;
-    }
-    if (xb & F32_SIGN_BIT) == 0u && xb > 0x42b20000u {
-        return F32_INF_BITS; // x > 89: overflow (+inf included)
-    }
-    if xb > 0xc2d00000u {
-        return 0u; // x < -104: below half the smallest subnormal (-inf included)
-    }
-    if (xb & F32_MAG_MASK) < 0x33000000u {
-        return 0x3f800000u; // |x| < 2^-25 (subnormals included): exp(x) rounds to 1
-    }
-    let p = f32_exp_parts(bitcast<f32>(xb), 0.0, f32_opaque_zero(xb));
-    return f32_ldexp(bitcast<u32>(p.x), i32(p.z));
+    let xc = min(bitcast<u32>(min(bitcast<i32>(xb), 0x42b20000)), 0xc2d00000u);
+    let p = f32_exp_parts(bitcast<f32>(xc), 0.0, f32_opaque_zero(xb));
+    return select(f32_ldexp_normal(bitcast<u32>(p.hi), p.k), xb | F32_QUIET_BIT, f32_is_nan(xb));
 }
 
 // log(x), the natural logarithm.
@@ -164,9 +166,9 @@ fn f32_sigmoid(xb: u32) -> u32 {
     // different binades.
     let zero = f32_opaque_zero(xb);
     let p = f32_exp_parts(-bitcast<f32>(xb & F32_MAG_MASK), 0.0, zero);
-    let scale = bitcast<f32>(u32(i32(p.z) + 127) << 23u);
-    let e_hi = p.x * scale;
-    let e_lo = p.y * scale;
+    let scale = bitcast<f32>(u32(p.k + 127) << 23u);
+    let e_hi = p.hi * scale;
+    let e_lo = p.lo * scale;
     let one = f32_pin(1.0, zero);
     let den = f32_pin(one + e_hi, zero);
     let den_lo = ((one - den) + e_hi) + e_lo;
@@ -305,7 +307,7 @@ const F32_GELU_H = array<f32, 7>(6.310094705e-07, -9.432778825e-06, 1.154326746e
 // gelu(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (the erf form, PyTorch's default); gelu(-inf) = -0 (the limit).
 // |x| <= 1/2: 0.5 x + x^2 H(x^2). Otherwise with u = |x|: u Phi(-u) = exp(-u^2 / 2) K(u), where u^2 / 2 is split
 // exactly (u's top 12 significant bits squared, plus the rest) so exp sees no rounded square (a rounded u^2 would
-// cost up to u^2 * 2^-24 relative); x < 0: -exp(-u^2 / 2) K(u), rounded once by f32_ldexp (subnormal results down to
+// cost up to u^2 * 2^-24 relative); x < 0: -exp(-u^2 / 2) K(u), rounded once by f32_ldexp_normal (subnormal results down to
 // x = -14.5, -0 beyond); x > 0: x - exp(-u^2 / 2) K(u) (x itself from 6 on).
 fn f32_gelu(xb: u32) -> u32 {
     if f32_is_nan(xb) {
@@ -367,12 +369,12 @@ fn f32_gelu(xb: u32) -> u32 {
     let p = f32_exp_parts(-(0.5 * uh * uh), -(uh * ul + 0.5 * ul * ul), zero);
     // m = (hi + lo) K with one rounding of consequence: hi = hh + hl (hh of 12 significant bits), so hh c10h is
     // exact and every other term is small beside it.
-    let hh = bitcast<f32>(bitcast<u32>(p.x) & 0xfffff000u);
-    let hl = p.x - hh;
-    let small = hl * c10h + p.x * (t + c10l) + p.y * c[10];
+    let hh = bitcast<f32>(bitcast<u32>(p.hi) & 0xfffff000u);
+    let hl = p.hi - hh;
+    let small = hl * c10h + p.hi * (t + c10l) + p.lo * c[10];
     let m = hh * c10h + f32_pin(small, zero);
     if neg {
-        return f32_ldexp(bitcast<u32>(-m), i32(p.z));
+        return f32_ldexp_normal(bitcast<u32>(-m), p.k);
     }
-    return bitcast<u32>(x - m * bitcast<f32>(u32(i32(p.z) + 127) << 23u));
+    return bitcast<u32>(x - m * bitcast<f32>(u32(p.k + 127) << 23u));
 }

@@ -148,5 +148,5 @@ fn f32_pow(x: u32, y: u32) -> u32 {
         return sign_bit;
     }
     let p = f32_exp_parts(w.x, w_lo, zero);
-    return sign_bit | f32_ldexp(bitcast<u32>(p.x), i32(p.z));
+    return sign_bit | f32_ldexp_normal(bitcast<u32>(p.hi), p.k);
 }

@@ -4,9 +4,10 @@
 //! vec4 loads and stores, units of 16 bytes of the narrowest dtype, [`UNITS_PER_INVOCATION`] units per invocation,
 //! chunked past one storage binding — or, within one binding, when the others are a row repeated over the leading
 //! dims (`[1, k]` against `[m, k]`) or one element per run of whole units (a column `[m, 1]` against `[m, k]`, a
-//! scalar): no index arithmetic beyond one `%` or `/` per unit; and *strided* otherwise — merged dims and per-operand strides (0 for broadcast dims) in a parameter block, one output
-//! word per invocation. A strided call whose operands span more than one binding first packs them (strided copy)
-//! and runs flat.
+//! scalar): one `%` or `/` per invocation, then stepped per unit (a vector integer division is a loop over the lanes
+//! on lavapipe); and *strided* otherwise — merged dims and per-operand strides (0 for broadcast dims) in a parameter
+//! block, one output word per invocation. A strided call whose operands span more than one binding first packs them
+//! (strided copy) and runs flat.
 
 mod op;
 mod wgsl;

@@ -215,14 +215,24 @@ impl ElementwiseVariant {
         // vec4, no local arrays (which lavapipe keeps in memory when indexed in a loop); narrower dtypes loop.
         let unrolled = e <= 4;
         let words = |d: DType| e * d.size_in_bytes() as u32 / 4;
-        let mut s = String::from("// Unit q: the output's elements [q * E, q * E + E).\nfn unit(q: u32) {\n");
+        // Broadcast operands: the invocation divides once by the period (run) and steps it per unit, so a unit
+        // does no division (a vector integer division is a loop over the lanes on lavapipe): `Row` operand k's unit
+        // is `rw{k}` = q % p, `Col` operand k's element `cq{k}` = q / p (with `cr{k}` = q % p).
+        let index_args: String = (0..self.n_in as usize)
+            .map(|k| match self.access[k] {
+                Access::Full => String::new(),
+                Access::Row => format!(", rw{k}: u32"),
+                Access::Col => format!(", cq{k}: u32"),
+            })
+            .collect();
+        let mut s = format!("// Unit q: the output's elements [q * E, q * E + E).\nfn unit(q: u32{index_args}) {{\n");
         for (k, &d) in self.used().iter().enumerate() {
             let w = words(d);
             let base = match self.access[k] {
                 Access::Full => format!("q * {}u", w / 4),
-                Access::Row => format!("(q % params.words[{k}]) * {}u", w / 4),
+                Access::Row => format!("rw{k} * {}u", w / 4),
                 Access::Col => {
-                    let c = Self::element_at(d, k, &format!("q / params.words[{k}]"));
+                    let c = Self::element_at(d, k, &format!("cq{k}"));
                     s.push_str(&format!("    let c{k} = {c};\n"));
                     continue;
                 }
@@ -254,12 +264,44 @@ impl ElementwiseVariant {
             s.push_str(&self.looped_unit(e, wo, store));
         }
         s.push_str("}\n\n");
+        let (mut setup, mut step, mut call_args) = (String::new(), String::new(), String::new());
+        for k in 0..self.n_in as usize {
+            match self.access[k] {
+                Access::Full => {}
+                Access::Row => {
+                    setup.push_str(&format!("    var rw{k} = q0 % params.words[{k}];\n"));
+                    step.push_str(&format!(
+                        "        rw{k} = select(rw{k} + 1u, 0u, rw{k} + 1u == params.words[{k}]);\n"
+                    ));
+                    call_args.push_str(&format!(", rw{k}"));
+                }
+                Access::Col => {
+                    setup.push_str(&format!(
+                        "    var cq{k} = q0 / params.words[{k}];\n    var cr{k} = q0 - cq{k} * params.words[{k}];\n"
+                    ));
+                    step.push_str(&format!(
+                        "        cq{k} += select(0u, 1u, cr{k} + 1u == params.words[{k}]);\n        \
+                         cr{k} = select(cr{k} + 1u, 0u, cr{k} + 1u == params.words[{k}]);\n"
+                    ));
+                    call_args.push_str(&format!(", cq{k}"));
+                }
+            }
+        }
+        // The units unrolled into straight-line code: on lavapipe a loop with a per-lane exit cost about as much as
+        // half of f32 exp's arithmetic (16M elements, CPU time).
         s.push_str(&format!(
             "@compute @workgroup_size({WORKGROUP_SIZE})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n    \
-             let u = gid.y * params.row + gid.x;\n    for (var t = 0u; t < {UNITS_PER_INVOCATION}u; t++) {{\n        \
-             let q = u * {UNITS_PER_INVOCATION}u + t;\n        if q * {e}u >= params.n {{\n            return;\n        \
-             }}\n        unit(q);\n    }}\n}}\n"
+             let u = gid.y * params.row + gid.x;\n    let q0 = u * {UNITS_PER_INVOCATION}u;\n{setup}"
         ));
+        for t in 0..UNITS_PER_INVOCATION {
+            if t > 0 {
+                s.push_str(&step.replace("        ", "    "));
+            }
+            s.push_str(&format!(
+                "    if (q0 + {t}u) * {e}u >= params.n {{\n        return;\n    }}\n    unit(q0 + {t}u{call_args});\n"
+            ));
+        }
+        s.push_str("}\n");
         s
     }
 
@@ -423,12 +465,18 @@ mod tests {
         assert!(!src[src.find("fn unit(").expect("a unit function")..].contains("f32_all_normal4("));
     }
 
-    /// Row and Col operands read through the period words of the parameter block.
+    /// Row and Col operands read through the period words of the parameter block, divided once per invocation.
     #[test]
     fn broadcast_access_reads_the_period() {
         let src = flat(Op::Binary(BinaryOp::Add), DType::F32, [Access::Full, Access::Row, Access::Full]).wgsl();
-        assert!(src.contains("(q % params.words[1])"));
+        assert!(src.contains("var rw1 = q0 % params.words[1];"));
+        assert!(
+            !src[src.find("fn unit(").expect("a unit function")..src.find("fn main(").expect("main")].contains('%')
+        );
         let src = flat(Op::Binary(BinaryOp::Add), DType::U8, [Access::Col, Access::Full, Access::Full]).wgsl();
-        assert!(src.contains("q / params.words[0]"));
+        assert!(src.contains("var cq0 = q0 / params.words[0];"));
+        assert!(
+            !src[src.find("fn unit(").expect("a unit function")..src.find("fn main(").expect("main")].contains('/')
+        );
     }
 }
