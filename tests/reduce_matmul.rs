@@ -449,3 +449,44 @@ fn half_precision_matmul_rounds_the_f32_product_once_on_every_device() {
         }
     }
 }
+
+#[test]
+fn matmul_past_one_storage_binding_runs_in_pieces() {
+    let d = device();
+    let max = d.limits().max_storage_buffer_binding_size;
+    // An output past one binding, split into row pieces written in place (f32, N = 4096) or through a pooled
+    // buffer copied into place (i32, N = 4097: the piece offsets are not binding-aligned).
+    let m = (max / (4 * 4096)) as usize + 808;
+    let a: Vec<i32> = (0..m * 8).map(|i| (i as i32 * 31) % 97 - 48).collect();
+    let ha = ndarray::Array2::from_shape_vec((m, 8), a.clone()).unwrap();
+    for n in [4096usize, 4097] {
+        let b: Vec<i32> = (0..8 * n).map(|i| (i as i32 * 17) % 89 - 44).collect();
+        let hb = ndarray::Array2::from_shape_vec((8, n), b.clone()).unwrap();
+        let want: Vec<i32> = ha.dot(&hb).iter().copied().collect();
+        let ta = d.upload(&Array::from_vec(a.clone(), [m, 8]).unwrap()).unwrap();
+        let tb = d.upload(&Array::from_vec(b, [8, n]).unwrap()).unwrap();
+        let got = ta.matmul(&tb).unwrap().download().unwrap().to_vec::<i32>().unwrap();
+        assert!(got == want, "i32 [{m}, 8] x [8, {n}]");
+        if n == 4096 {
+            let (fa, fb) = (ta.cast(DType::F32).unwrap(), tb.cast(DType::F32).unwrap());
+            let got = fa.matmul(&fb).unwrap().download().unwrap().to_vec::<f32>().unwrap();
+            assert!(
+                got.iter().zip(&want).all(|(&g, &w)| g == w as f32),
+                "f32 [{m}, 8] x [8, {n}] (small exact values)"
+            );
+        }
+    }
+    // A left operand past one binding (rows split), a batch split, and a transposed right operand.
+    let rows = (max / (4 * 256)) as usize + 40;
+    let x: Vec<f32> = (0..rows * 256).map(|i| ((i * 7) % 13) as f32 - 6.0).collect();
+    let y: Vec<f32> = (0..4 * 256).map(|i| ((i * 5) % 11) as f32 - 5.0).collect();
+    let hx = ndarray::Array2::from_shape_vec((rows, 256), x.clone()).unwrap();
+    let hy = ndarray::Array2::from_shape_vec((4, 256), y.clone()).unwrap();
+    let want: Vec<f32> = hx.dot(&hy.t()).iter().copied().collect();
+    let tx = d.upload(&Array::from_vec(x, [rows, 256]).unwrap()).unwrap();
+    let ty = d.upload(&Array::from_vec(y, [4, 256]).unwrap()).unwrap().transpose(0, 1).unwrap();
+    assert_eq!(tx.matmul(&ty).unwrap().download().unwrap().to_vec::<f32>().unwrap(), want, "[{rows}, 256] x [256, 4]");
+    let batched = tx.reshape(vec![2, rows / 2, 256]).unwrap();
+    let got = batched.matmul(&ty).unwrap().download().unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(got, want[..2 * (rows / 2) * 4], "batched [2, {}, 256] x [256, 4]", rows / 2);
+}

@@ -57,14 +57,17 @@ pub(crate) struct Dims {
     pub k: usize,
 }
 
-/// Records `out = a · b` (see the module docs) into `encoder`. `out` receives `batch·m·n` elements of `dtype`
-/// from byte 0, packed as the tensor storage convention says (16-bit elements two per word).
+/// Records `out = a · b` (see the module docs) on the stream. `out` receives `batch·m·n` elements of `dtype` from
+/// byte 0, packed as the tensor storage convention says (16-bit elements two per word). A product whose output or
+/// operands pass one storage binding runs in pieces (batch entries, then rows), each written in place or through a
+/// pooled buffer copied into place.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for a dtype without a kernel (bool, 8/16-bit integers), a view that reaches
-/// outside its buffer, an output buffer too small, or sizes past the adapter's limits (one binding per operand:
-/// `max_storage_buffer_binding_size`; `max_compute_workgroups_per_dimension`² workgroups); [`Error::Gpu`] when a
-/// pipeline fails to build; allocation errors for the f16/bf16 intermediate.
+/// outside its buffer, an output buffer too small, sizes past the adapter's limits (the right operand of one batch
+/// entry, one row of the left operand or of the output past `max_storage_buffer_binding_size`;
+/// `max_compute_workgroups_per_dimension`² workgroups per piece), or f16/bf16 products past one binding (the
+/// tensor method widens those to f32 first); [`Error::Gpu`] when a pipeline fails to build; allocation errors.
 pub(crate) fn encode_matmul(
     rec: &mut Recorder<'_>,
     dtype: DType,
@@ -126,18 +129,150 @@ pub(crate) fn encode_matmul_with(
             out.size()
         )));
     }
-    let max_binding = limits.max_storage_buffer_binding_size;
-    if out_elems * 4.max(esize) > max_binding {
-        return Err(invalid(format!(
-            "the output ({out_elems} elements of {dtype}) passes one storage binding ({max_binding} bytes); \
-             split the batch"
-        )));
-    }
     for (name, x) in [("m", dims.m), ("n", dims.n), ("k", dims.k), ("batch", dims.batch)] {
         if x > i32::MAX as usize {
             return Err(invalid(format!("{name} = {x} is past 2^31")));
         }
     }
+    // Both views must lie in their buffers (checked whole, before any split).
+    for (o, what, rows, cols) in [(a, "the left operand", dims.m, dims.k), (b, "the right operand", dims.k, dims.n)] {
+        let extents = [(dims.batch, o.batch_stride), (rows, o.row_stride), (cols, o.col_stride)];
+        if let Some((_, hi)) = reach(OP, what, o.offset, &extents)? {
+            let end = ((hi + 1) * esize).next_multiple_of(4);
+            if end > o.buffer.size() {
+                return Err(invalid(format!(
+                    "{what} reaches byte {end} of a {}-byte buffer; the view does not fit its buffer",
+                    o.buffer.size()
+                )));
+            }
+        }
+    }
+    let whole = Piece { b0: 0, b1: dims.batch, m0: 0, m1: dims.m };
+    let mut pieces = Vec::new();
+    split(whole, dims, a, b, esize, limits, &mut pieces)?;
+    if let [piece] = pieces[..] {
+        return encode_piece(rec, dtype, piece.dims(dims), &piece.a(a), &piece.b(b), out, 0, choice);
+    }
+    if esize < 4 {
+        return Err(invalid(format!(
+            "{dtype} products past one storage binding ({dims:?}); cast the operands to f32 (DeviceTensor::matmul \
+             does)"
+        )));
+    }
+    // Pieces: each written straight into its place in `out` where that offset can be bound, else into a pooled
+    // buffer copied there (both recorded in order on the stream).
+    let align = u64::from(limits.min_storage_buffer_offset_alignment).max(4);
+    let mut used = MatmulKernel::Tiled;
+    for piece in pieces {
+        let (pd, pa, pb) = (piece.dims(dims), piece.a(a), piece.b(b));
+        let at = piece.first(dims) * esize;
+        let bytes = (pd.batch * pd.m * pd.n) as u64 * esize;
+        if at.is_multiple_of(align) {
+            used = encode_piece(rec, dtype, pd, &pa, &pb, out, at, choice)?;
+        } else {
+            let temp = device.pooled_buffer("matmul piece", bytes, PIECE_USAGE, false)?.buffer;
+            used = encode_piece(rec, dtype, pd, &pa, &pb, &temp, 0, choice)?;
+            rec.encoder().copy_buffer_to_buffer(&temp, 0, out, at, bytes);
+            device.recycle(temp);
+        }
+    }
+    Ok(used)
+}
+
+/// The usage of the pooled buffers that hold a piece of a product before it is copied into place.
+const PIECE_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC);
+
+/// A piece of a product: batch entries `b0..b1` and rows `m0..m1` (a piece of several entries has all the rows, so
+/// its output is one contiguous range).
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    b0: usize,
+    b1: usize,
+    m0: usize,
+    m1: usize,
+}
+
+impl Piece {
+    fn dims(&self, d: Dims) -> Dims {
+        Dims { batch: self.b1 - self.b0, m: self.m1 - self.m0, ..d }
+    }
+
+    /// The left operand's rows of this piece.
+    fn a<'a>(&self, a: &Operand<'a>) -> Operand<'a> {
+        let at = a.offset as isize + self.b0 as isize * a.batch_stride + self.m0 as isize * a.row_stride;
+        Operand { offset: at.max(0) as usize, ..*a }
+    }
+
+    /// The right operand's batch entries of this piece.
+    fn b<'a>(&self, b: &Operand<'a>) -> Operand<'a> {
+        Operand { offset: (b.offset as isize + self.b0 as isize * b.batch_stride).max(0) as usize, ..*b }
+    }
+
+    /// The index of the piece's first output element.
+    fn first(&self, d: Dims) -> u64 {
+        ((self.b0 * d.m + self.m0) * d.n) as u64
+    }
+}
+
+/// Splits `p` into pieces whose output and operand views each fit one storage binding: halves the batch entries,
+/// then the rows.
+///
+/// # Errors
+/// When one row of one batch entry does not fit: the right operand alone, a row of the left operand, or a row of the
+/// output past one binding.
+fn split(
+    p: Piece,
+    dims: Dims,
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    esize: u64,
+    limits: &wgpu::Limits,
+    out: &mut Vec<Piece>,
+) -> Result<()> {
+    let d = p.dims(dims);
+    let max_binding = limits.max_storage_buffer_binding_size;
+    // f16/bf16 products go through f32.
+    let c_bytes = (d.batch * d.m * d.n) as u64 * esize.max(4);
+    let fit_a = operand_window(&p.a(a), "the left operand", d.batch, d.m, d.k, esize, limits);
+    let fit_b = operand_window(&p.b(b), "the right operand", d.batch, d.k, d.n, esize, limits);
+    if c_bytes <= max_binding && fit_a.is_ok() && fit_b.is_ok() {
+        out.push(p);
+        return Ok(());
+    }
+    if p.b1 - p.b0 > 1 {
+        let mid = p.b0 + (p.b1 - p.b0) / 2;
+        split(Piece { b1: mid, ..p }, dims, a, b, esize, limits, out)?;
+        return split(Piece { b0: mid, ..p }, dims, a, b, esize, limits, out);
+    }
+    if p.m1 - p.m0 > 1 {
+        let mid = p.m0 + (p.m1 - p.m0) / 2;
+        split(Piece { m1: mid, ..p }, dims, a, b, esize, limits, out)?;
+        return split(Piece { m0: mid, ..p }, dims, a, b, esize, limits, out);
+    }
+    fit_b?;
+    fit_a?;
+    Err(invalid(format!("one output row ({} elements) passes one storage binding ({max_binding} bytes)", dims.n)))
+}
+
+/// Records one piece that fits the bindings: `out` receives it from byte `out_at` (a multiple of the binding
+/// offset alignment).
+#[allow(clippy::too_many_arguments)]
+fn encode_piece(
+    rec: &mut Recorder<'_>,
+    dtype: DType,
+    dims: Dims,
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    out: &wgpu::Buffer,
+    out_at: u64,
+    choice: KernelChoice,
+) -> Result<MatmulKernel> {
+    let device = rec.device().clone();
+    let device = &device;
+    let limits = device.limits();
+    let esize = dtype.size_in_bytes() as u64;
+    let out_elems = (dims.batch * dims.m * dims.n) as u64;
+    let out_bytes = (out_elems * esize).next_multiple_of(4);
     let tiles = Tiles::for_limits(limits, acc_bytes(dtype));
     let wa = operand_window(a, "the left operand", dims.batch, dims.m, dims.k, esize, limits)?;
     let wb = operand_window(b, "the right operand", dims.batch, dims.k, dims.n, esize, limits)?;
@@ -204,7 +339,7 @@ pub(crate) fn encode_matmul_with(
     let c_buffer = products.as_ref().unwrap_or(out);
     let c_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
         buffer: c_buffer,
-        offset: 0,
+        offset: if narrow { 0 } else { out_at },
         size: wgpu::BufferSize::new(c_size),
     });
     rec.dispatch(&pipeline, &[bind(a, wa), bind(b, wb), c_binding, params.binding()], groups);

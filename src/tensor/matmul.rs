@@ -44,9 +44,18 @@ impl DeviceTensor {
             return Err(Error::InvalidArgument { op: OP, reason });
         }
         let dtype = self.dtype();
-        if matches!(dtype, DType::F16 | DType::BF16) && self.device().info().is_software() {
-            // On a CPU adapter the f32 kernels are an order of magnitude faster than the half-precision tiles:
-            // widen exactly, multiply in f32, round once: the same contract (f32 accumulation, one rounding).
+        let products_past_one_binding = || {
+            let rows: usize = self.shape().iter().rev().skip(1).product();
+            let cols = other.shape().last().copied().unwrap_or(1);
+            (rows as u64).saturating_mul(cols as u64).saturating_mul(4)
+                > self.device().limits().max_storage_buffer_binding_size
+        };
+        if matches!(dtype, DType::F16 | DType::BF16)
+            && (self.device().info().is_software() || products_past_one_binding())
+        {
+            // On a CPU adapter the f32 kernels are an order of magnitude faster than the half-precision tiles, and
+            // a product past one binding is computed in pieces, which the f32 kernels do: widen exactly, multiply
+            // in f32, round once — the same contract (f32 accumulation, one rounding).
             let wide = self.cast(DType::F32)?.matmul(&other.cast(DType::F32)?)?;
             return wide.cast(dtype);
         }
