@@ -15,12 +15,11 @@
 //! (outer rows, or pieces of one row) whose accumulators fit one storage binding, and a source larger than one
 //! binding is bound in windows per dispatch (split along outer rows, then along blocks of R).
 
-use wgpu::util::DeviceExt;
-
 use super::reduce_kernel::ReduceView;
 use super::view::{Window, reach, window};
+use crate::device::Recorder;
 use crate::kernels::{KernelKey, compose, grid_2d};
-use crate::{DType, Device, Error, Result};
+use crate::{DType, Error, Result};
 
 const PASS_TEMPLATE: &str = include_str!("../../shaders/reduce_exact.wgsl");
 const FINISH_TEMPLATE: &str = include_str!("../../shaders/reduce_exact_finish.wgsl");
@@ -115,7 +114,7 @@ fn invalid(reason: String) -> Error {
     Error::InvalidArgument { op: NAME, reason }
 }
 
-/// Records the exact sum over R of `view` (elements of `dtype`: f32, f16 or bf16) into `encoder`; `out` receives
+/// Records the exact sum over R of `view` (elements of `dtype`: f32, f16 or bf16) on the stream; `out` receives
 /// `outer·inner` elements of `dtype` from byte 0 (16-bit ones packed two per word).
 ///
 /// # Errors
@@ -123,12 +122,12 @@ fn invalid(reason: String) -> Error {
 /// buffer, an output buffer too small or past one binding, an extent past 2³¹, or accumulators of one output past
 /// one binding; [`Error::Gpu`] when a pipeline fails to build; allocation errors for the accumulators.
 pub(crate) fn encode_sum_exact(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     dtype: DType,
     view: &ReduceView<'_>,
     out: &wgpu::Buffer,
 ) -> Result<()> {
+    let device = rec.device().clone();
     if !matches!(dtype, DType::F32 | DType::F16 | DType::BF16) {
         let reason = format!(
             "the exact sum takes f32, f16 or bf16, not {dtype}; integer sums are already exact (use sum), \
@@ -180,7 +179,7 @@ pub(crate) fn encode_sum_exact(
         while o0 < outer {
             let o1 = (o0 + rows).min(outer);
             let g = Geometry { offset: at(o0, 0) as usize, outer: (o1 - o0) as usize, ..Geometry::of(view) };
-            encode_group(device, encoder, dtype, view.buffer, &g, out, o0 * inner)?;
+            encode_group(rec, dtype, view.buffer, &g, out, o0 * inner)?;
             o0 = o1;
         }
     } else {
@@ -190,7 +189,7 @@ pub(crate) fn encode_sum_exact(
                 let i1 = (i0 + cols).min(inner);
                 let g =
                     Geometry { offset: at(o, i0) as usize, outer: 1, inner: (i1 - i0) as usize, ..Geometry::of(view) };
-                encode_group(device, encoder, dtype, view.buffer, &g, out, o * inner + i0)?;
+                encode_group(rec, dtype, view.buffer, &g, out, o * inner + i0)?;
                 i0 = i1;
             }
         }
@@ -239,35 +238,44 @@ fn plan(v: &Geometry, elements: bool) -> Pass {
 
 /// Reduces outer rows of `g` (outputs `base..`) into `out`.
 fn encode_group(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     dtype: DType,
     buffer: &wgpu::Buffer,
     g: &Geometry,
     out: &wgpu::Buffer,
     base: u64,
 ) -> Result<()> {
+    let device = rec.device().clone();
     let n_q = g.outer as u64 * g.inner as u64;
+    // The source: the input, then the previous pass's (pooled) accumulators and the bytes of them in use.
     let mut src = buffer.clone();
+    let mut src_bytes = buffer.size();
     let mut view = *g;
     let mut source = ExactSource::Elements(dtype);
     loop {
         let elements = source != ExactSource::Accumulators;
         let pass = plan(&view, elements);
         let bytes = n_q * pass.chunks * ACC_WORDS * 4;
-        let partials = device.create_buffer("sum_exact accumulators", bytes, wgpu::BufferUsages::STORAGE, false)?;
+        let partials =
+            device.pooled_buffer("sum_exact accumulators", bytes, wgpu::BufferUsages::STORAGE, false)?.buffer;
         let mut dispatches = Vec::new();
         let esize = if elements { dtype.size_in_bytes() as u64 } else { ACC_WORDS * 4 };
         let whole = (0, view.outer as u64, 0, pass.chunks);
         if elements {
             split(&src, esize, &view, &pass, device.limits(), whole, &mut dispatches)?;
         } else {
-            let w = Window { offset: 0, size: src.size(), first_elem: 0 };
+            let w = Window { offset: 0, size: src_bytes, first_elem: 0 };
             dispatches.push(Dispatch { o0: 0, o1: view.outer as u64, c0: 0, c1: pass.chunks, window: Some(w) });
         }
-        encode_pass(device, encoder, source, &src, &view, &pass, &dispatches, &partials)?;
+        encode_pass(rec, source, (&src, src_bytes), &view, &pass, &dispatches, (&partials, bytes))?;
+        // Later work on a recycled buffer is recorded after the pass that reads it, so it stays ordered after it.
+        if !elements {
+            device.recycle(src.clone());
+        }
         if pass.chunks == 1 {
-            return encode_finish(device, encoder, dtype, &partials, out, n_q, base);
+            let finished = encode_finish(rec, dtype, (&partials, bytes), out, n_q, base);
+            device.recycle(partials);
+            return finished;
         }
         let chunks = pass.chunks as usize;
         view = Geometry {
@@ -280,6 +288,7 @@ fn encode_group(
             inner_stride: 0,
         };
         src = partials;
+        src_bytes = bytes;
         source = ExactSource::Accumulators;
     }
 }
@@ -331,17 +340,17 @@ fn split(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One pass over `src` (a buffer and the bytes of it in use) into `partials` (likewise).
 fn encode_pass(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     source: ExactSource,
-    src: &wgpu::Buffer,
+    (src, src_bytes): (&wgpu::Buffer, u64),
     v: &Geometry,
     pass: &Pass,
     dispatches: &[Dispatch],
-    partials: &wgpu::Buffer,
+    partials: (&wgpu::Buffer, u64),
 ) -> Result<()> {
+    let device = rec.device().clone();
     // 16-byte loads when every walk starts on 16 bytes (block starts are multiples of 512 elements, windows start
     // on multiples of 4 elements, 8 for 2-byte ones).
     let lanes = match source {
@@ -358,10 +367,6 @@ fn encode_pass(
     let variant = ExactVariant::Pass { source, vec4 };
     let pipeline = device.pipeline(KernelKey::ReduceExact(variant), || variant.wgsl())?;
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
-    let d = device.wgpu_device();
-    let mut cpass =
-        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(NAME), timestamp_writes: None });
-    cpass.set_pipeline(&pipeline.pipeline);
     for x in dispatches {
         let inner = v.inner as u64;
         let n_q = (x.o1 - x.o0) * inner;
@@ -390,85 +395,43 @@ fn encode_pass(
             0,
             0,
         ];
-        let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("sum_exact params"),
-            contents: bytemuck::cast_slice(&params),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let w = x.window.unwrap_or(Window { offset: 0, size: src.size().min(16), first_elem: 0 });
-        let size = w.size.next_multiple_of(16).min(src.size() - w.offset);
-        let binding = |binding, size| wgpu::BindGroupEntry {
-            binding,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: src,
-                offset: w.offset,
-                size: wgpu::BufferSize::new(size),
-            }),
+        let params = rec.params(&params)?;
+        let w = x.window.unwrap_or(Window { offset: 0, size: src_bytes.min(16), first_elem: 0 });
+        let size = w.size.next_multiple_of(16).min(src_bytes.next_multiple_of(4) - w.offset);
+        let range = |buffer, offset, size| {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset, size: wgpu::BufferSize::new(size) })
         };
-        let mut entries = vec![
-            binding(0, size),
-            wgpu::BindGroupEntry { binding: 1, resource: partials.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
-        ];
+        let mut bindings = vec![range(src, w.offset, size), range(partials.0, 0, partials.1), params.binding()];
         if vec4 {
             // The whole vec4s of the window (every 16-byte load lies inside the view).
-            entries.push(binding(3, size / 16 * 16));
+            bindings.push(range(src, w.offset, size / 16 * 16));
         }
-        let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(NAME),
-            layout: &pipeline.layout,
-            entries: &entries,
-        });
-        cpass.set_bind_group(0, &group, &[]);
-        cpass.dispatch_workgroups(groups.0, groups.1, 1);
+        rec.dispatch(&pipeline, &bindings, groups);
     }
     Ok(())
 }
 
 /// The finishing pass: `n` accumulators → outputs `base..base + n` of `out`.
 fn encode_finish(
-    device: &Device,
-    encoder: &mut wgpu::CommandEncoder,
+    rec: &mut Recorder<'_>,
     dtype: DType,
-    accs: &wgpu::Buffer,
+    (accs, accs_bytes): (&wgpu::Buffer, u64),
     out: &wgpu::Buffer,
     n: u64,
     base: u64,
 ) -> Result<()> {
+    let device = rec.device().clone();
     let variant = ExactVariant::Finish(dtype);
     let pipeline = device.pipeline(KernelKey::ReduceExact(variant), || variant.wgsl())?;
     let per = 4 / dtype.size_in_bytes() as u64;
     let max_dim = device.limits().max_compute_workgroups_per_dimension.max(1);
     let words = (base + n).div_ceil(per) - base / per;
     let groups = grid_2d(words.div_ceil(WORKGROUP) as u32, max_dim);
-    let params = [n as u32, groups.0 * WORKGROUP as u32, base as u32, words as u32];
-    let d = device.wgpu_device();
-    let uniform = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("sum_exact finish params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
+    let params = rec.params(&[n as u32, groups.0 * WORKGROUP as u32, base as u32, words as u32])?;
     let out_bytes = ((base + n) * dtype.size_in_bytes() as u64).next_multiple_of(4);
-    let group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("sum_exact finish"),
-        layout: &pipeline.layout,
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: accs.as_entire_binding() },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: out,
-                    offset: 0,
-                    size: wgpu::BufferSize::new(out_bytes),
-                }),
-            },
-            wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
-        ],
-    });
-    let mut pass = encoder
-        .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("sum_exact finish"), timestamp_writes: None });
-    pass.set_pipeline(&pipeline.pipeline);
-    pass.set_bind_group(0, &group, &[]);
-    pass.dispatch_workgroups(groups.0, groups.1, 1);
+    let range = |buffer, size| {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer, offset: 0, size: wgpu::BufferSize::new(size) })
+    };
+    rec.dispatch(&pipeline, &[range(accs, accs_bytes), range(out, out_bytes), params.binding()], groups);
     Ok(())
 }

@@ -173,7 +173,7 @@ impl DeviceTensor {
         let (_, bytes) = out_layout.shape().checked_size(dtype)?;
         let device = self.device();
         let out = alloc_storage(device, NAME, bytes)?;
-        device.record(NAME, |rec| encode_sum_exact(device, rec.encoder(), dtype, &view, out.buffer()))?;
+        device.record(NAME, |rec| encode_sum_exact(rec, dtype, &view, out.buffer()))?;
         Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, dtype))
     }
 
