@@ -1,7 +1,7 @@
 //! The elementwise kernel family: unary, binary and `where` ops on every dtype, any layouts, numpy broadcasting.
 //!
 //! Modes (after ONNX Runtime WebGPU's): *flat* when every operand is contiguous with the output's shape — whole
-//! vec4 loads and stores, units of 16 bytes of the narrowest dtype, [`UNITS_PER_INVOCATION`] units per invocation,
+//! vec4 loads and stores, units of 16 bytes of the narrowest dtype, `UNITS_PER_INVOCATION` (4) units per invocation,
 //! chunked past one storage binding — or, within one binding, when the others are a row repeated over the leading
 //! dims (`[1, k]` against `[m, k]`) or one element per run of whole units (a column `[m, 1]` against `[m, k]`, a
 //! scalar): one `%` or `/` per invocation, then stepped per unit (a vector integer division is a loop over the lanes
