@@ -40,6 +40,9 @@ fn main() -> wgpu_tensor::Result<()> {
     show("y @ y.T", &y.matmul(&y.transpose(0, 1)?)?)?;
     let ints = x.sum_all()?; // i64 sums are exact, in 64 bits, wrapping like Rust
     show("sum of all of x", &ints)?;
+    // A correctly rounded f32 sum: 1e30 + 1 - 1e30 is 1 (a float tree says 0), whatever the order.
+    let cancel = device.upload(&Array::from_vec(vec![1e30f32, 1.0, -1e30], [3])?)?;
+    show("sum_all_exact([1e30, 1, -1e30])", &cancel.sum_all_exact()?)?;
 
     // Everything above was recorded into batches on the device's stream; this waits for all of it.
     device.synchronize()?;
