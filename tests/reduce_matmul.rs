@@ -490,3 +490,32 @@ fn matmul_past_one_storage_binding_runs_in_pieces() {
     let got = batched.matmul(&ty).unwrap().download().unwrap().to_vec::<f32>().unwrap();
     assert_eq!(got, want[..2 * (rows / 2) * 4], "batched [2, {}, 256] x [256, 4]", rows / 2);
 }
+
+#[test]
+fn f32_and_integer_matmul_match_ndarray_on_every_device() {
+    let _serial = one_at_a_time();
+    // Small integers: every sum is exact in f32, so any kernel's order gives ndarray's bits.
+    let (m, k, n) = (70, 36, 68);
+    let a: Vec<i32> = (0..m * k).map(|i| (i as i32 * 37) % 23 - 11).collect();
+    let b: Vec<i32> = (0..k * n).map(|i| (i as i32 * 29) % 19 - 9).collect();
+    let ha = ndarray::Array2::from_shape_vec((m, k), a.clone()).unwrap();
+    let hb = ndarray::Array2::from_shape_vec((k, n), b.clone()).unwrap();
+    let want: Vec<i32> = ha.dot(&hb).iter().copied().collect();
+    let bt: Vec<i32> = hb.t().iter().copied().collect(); // stored [n, k]
+    for (name, d) in devices() {
+        let ta = d.upload(&Array::from_vec(a.clone(), [m, k]).unwrap()).unwrap();
+        let tb = d.upload(&Array::from_vec(b.clone(), [k, n]).unwrap()).unwrap();
+        let tbt = d.upload(&Array::from_vec(bt.clone(), [n, k]).unwrap()).unwrap().transpose(0, 1).unwrap();
+        // The f32 operands cast before the transpose, so the kernel reads the transposed f32 view in place.
+        let fa = ta.cast(DType::F32).unwrap();
+        let fb = tb.cast(DType::F32).unwrap();
+        let fbt = tbt.transpose(0, 1).unwrap().cast(DType::F32).unwrap().transpose(0, 1).unwrap();
+        for (what, rhs, frhs) in [("contiguous", &tb, &fb), ("transposed", &tbt, &fbt)] {
+            let got = ta.matmul(rhs).unwrap().download().unwrap().to_vec::<i32>().unwrap();
+            assert_eq!(got, want, "{name} i32, {what} right operand");
+            let got = fa.matmul(frhs).unwrap().download().unwrap().to_vec::<f32>().unwrap();
+            let exact: Vec<f32> = want.iter().map(|&w| w as f32).collect();
+            assert_eq!(got, exact, "{name} f32, {what} right operand");
+        }
+    }
+}
