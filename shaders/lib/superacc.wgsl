@@ -41,16 +41,21 @@ fn sa_add_mag(neg: bool, m: u32, s: u32) {
     }
 }
 
-// Adds one f32 given by its bits.
-fn sa_add_f32(x: u32) {
-    let e = (x >> 23u) & 0xffu;
-    let neg = x >= 0x80000000u;
+// Adds one binary float given by its bits `x`: `man` stored significand bits, `ebits` exponent bits; a finite
+// value is m · 2^(max(e, 1) + offset - 149) with m the significand (implicit bit included), in units of the
+// accumulator's lowest digit (f32: offset -1; f16: offset 124). NaN and infinities set flags only.
+fn sa_add_float(x: u32, man: u32, ebits: u32, offset: i32) {
+    let emax = (1u << ebits) - 1u;
+    let sign = 1u << (man + ebits);
+    let e = (x >> man) & emax;
+    let frac = x & ((1u << man) - 1u);
+    let neg = (x & sign) != 0u;
     var f = SA_ANY;
-    if x != 0x80000000u {
+    if x != sign {
         f |= SA_NOT_NEG_ZERO;
     }
-    if e == 255u {
-        if (x & 0x7fffffu) != 0u {
+    if e == emax {
+        if frac != 0u {
             f |= SA_NAN;
         } else {
             f |= select(SA_PINF, SA_NINF, neg);
@@ -59,30 +64,18 @@ fn sa_add_f32(x: u32) {
         return;
     }
     sa_flags |= f;
-    let m = (x & 0x7fffffu) | select(0u, 0x800000u, e != 0u);
-    sa_add_mag(neg, m, max(e, 1u) - 1u);
+    let m = frac | select(0u, 1u << man, e != 0u);
+    sa_add_mag(neg, m, u32(i32(max(e, 1u)) + offset));
+}
+
+// Adds one f32 given by its bits (bf16 too: its bits shifted up 16).
+fn sa_add_f32(x: u32) {
+    sa_add_float(x, 23u, 8u, -1);
 }
 
 // Adds one f16 given by its bits (the low 16 of `h`): m · 2^(max(e, 1) - 25) = m · 2^(max(e, 1) + 124 - 149).
 fn sa_add_f16(h: u32) {
-    let e = (h >> 10u) & 0x1fu;
-    let neg = (h & 0x8000u) != 0u;
-    var f = SA_ANY;
-    if h != 0x8000u {
-        f |= SA_NOT_NEG_ZERO;
-    }
-    if e == 31u {
-        if (h & 0x3ffu) != 0u {
-            f |= SA_NAN;
-        } else {
-            f |= select(SA_PINF, SA_NINF, neg);
-        }
-        sa_flags |= f;
-        return;
-    }
-    sa_flags |= f;
-    let m = (h & 0x3ffu) | select(0u, 0x400u, e != 0u);
-    sa_add_mag(neg, m, max(e, 1u) + 124u);
+    sa_add_float(h, 10u, 5u, 124);
 }
 
 // Moves the carries up: digits 0..SA_DIGITS-2 end in [0, 2^24), the top digit keeps the sign.

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::device::Recorder;
 use crate::ops::reduce_exact::encode_sum_exact;
 use crate::ops::reduce_kernel::{ReduceView, encode_reduce};
 use crate::ops::reduce_wgsl::{ReduceOp, output_dtype};
@@ -158,23 +159,7 @@ impl DeviceTensor {
         if dims.is_empty() {
             return self.cast(dtype);
         }
-        let (src, [(outer, os), (r, rs), (inner, is)]) = self.reduce_source(dims)?;
-        let view = ReduceView {
-            buffer: src.buffer(),
-            offset: src.offset(),
-            outer,
-            r,
-            inner,
-            outer_stride: os,
-            r_stride: rs,
-            inner_stride: is,
-        };
-        let out_layout = Layout::contiguous(out_dims);
-        let (_, bytes) = out_layout.shape().checked_size(dtype)?;
-        let device = self.device();
-        let out = alloc_storage(device, NAME, bytes)?;
-        device.record(NAME, |rec| encode_sum_exact(rec, dtype, &view, out.buffer()))?;
-        Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, dtype))
+        self.reduce_into(NAME, dims, out_dims, dtype, |rec, view, out| encode_sum_exact(rec, dtype, view, out))
     }
 
     /// The correctly rounded sum of every element, as a 0-d tensor (see [`sum_exact`](Self::sum_exact)).
@@ -248,6 +233,20 @@ impl DeviceTensor {
             // every x, -0.0 included), which is right for every non-empty sum only.
             return self.device().zeros(out_dtype, out_dims);
         }
+        let dtype = self.dtype();
+        self.reduce_into(name, dims, out_dims, out_dtype, |rec, view, out| encode_reduce(rec, op, dtype, view, out))
+    }
+
+    /// Reduces over `dims` (checked, not empty) into a new contiguous tensor of `out_dims` and `out_dtype`:
+    /// `encode` records the kernels for the `[outer, R, inner]` view of the source into the output buffer.
+    fn reduce_into(
+        &self,
+        name: &'static str,
+        dims: &[usize],
+        out_dims: Vec<usize>,
+        out_dtype: DType,
+        encode: impl FnOnce(&mut Recorder<'_>, &ReduceView<'_>, &wgpu::Buffer) -> Result<()>,
+    ) -> Result<DeviceTensor> {
         let (src, [(outer, os), (r, rs), (inner, is)]) = self.reduce_source(dims)?;
         let view = ReduceView {
             buffer: src.buffer(),
@@ -263,7 +262,7 @@ impl DeviceTensor {
         let (_, bytes) = out_layout.shape().checked_size(out_dtype)?;
         let device = self.device();
         let out = alloc_storage(device, name, bytes)?;
-        device.record(name, |rec| encode_reduce(rec, op, self.dtype(), &view, out.buffer()))?;
+        device.record(name, |rec| encode(rec, &view, out.buffer()))?;
         Ok(DeviceTensor::from_storage(Arc::new(out), out_layout, out_dtype))
     }
 
