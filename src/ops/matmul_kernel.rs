@@ -18,9 +18,10 @@
 //! multiply-add), i.e. exactly a host loop over Rust `f64`. The same inputs give the same bits on every run (a
 //! fixed order, no atomics).
 
+use super::matmul_cpu_wgsl::SUBGROUP_SIZES;
 pub(crate) use super::matmul_wgsl::MatmulKernel;
 use super::matmul_wgsl::{
-    LoadMode, MatmulVariant, PACK_WORKGROUP, SUBGROUP_SIZES, Tiles, acc_bytes, pack_kernel, supported, word_sized,
+    LoadMode, MatmulVariant, PACK_WORKGROUP, Tiles, acc_bytes, pack_kernel, supported, word_sized,
 };
 use super::view::{Window, reach, window};
 use crate::device::Recorder;

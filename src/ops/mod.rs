@@ -42,6 +42,7 @@
 pub(crate) mod copy;
 pub mod elementwise;
 pub(crate) mod join;
+pub(crate) mod matmul_cpu_wgsl;
 pub(crate) mod matmul_kernel;
 pub(crate) mod matmul_wgsl;
 pub(crate) mod reduce_exact;
