@@ -83,6 +83,10 @@ impl Shared {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.handoff.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
     fn pop(&self) -> Option<(DeviceTensor, Array)> {
         self.handoff.lock().unwrap_or_else(|p| p.into_inner()).pop()
     }
@@ -188,16 +192,23 @@ pub struct Worker<'a> {
     device: &'a Device,
     rng: Rng,
     shared: &'a Shared,
+    /// Steps taken, and where this worker starts its first turn through the kinds.
+    steps: usize,
+    first_kind: usize,
 }
 
 impl<'a> Worker<'a> {
     pub fn new(device: &'a Device, seed: u64, shared: &'a Shared) -> Worker<'a> {
-        Worker { device, rng: Rng(seed | 1), shared }
+        Worker { device, rng: Rng(seed | 1), shared, steps: 0, first_kind: (seed >> 32) as usize }
     }
 
-    /// One random operation, checked.
+    /// One operation, checked: every kind once in turn first, each worker starting at its own kind (so a short or
+    /// slowed soak, where each thread only gets through its first few steps, still meets every kind), then random
+    /// ones.
     pub fn step(&mut self) {
-        let kind = self.rng.below(KINDS);
+        let random = self.rng.below(KINDS);
+        let kind = if self.steps < KINDS { (self.first_kind + self.steps) % KINDS } else { random };
+        self.steps += 1;
         match kind {
             0 => self.upload(),
             1 => self.upload_async(),
@@ -211,9 +222,16 @@ impl<'a> Worker<'a> {
             9 => self.compare_where(),
             10 => self.zeros_full(),
             _ => {
-                let Some((t, e)) = self.shared.pop() else { return };
-                check(&t, &e, "handoff");
-                drop(t);
+                // Usually another thread's tensor; when none is waiting, hand one off first (it may come back).
+                if self.shared.is_empty() {
+                    // No random draw here: the replay must make the same draws as the timed phase.
+                    let a = Array::from_vec(vec![1.5f32; 33], [33]).unwrap();
+                    self.shared.push(self.device.upload(&a).unwrap(), a);
+                }
+                if let Some((t, e)) = self.shared.pop() {
+                    check(&t, &e, "handoff");
+                    drop(t);
+                }
             }
         }
         self.shared.counts.add(kind);
