@@ -99,9 +99,11 @@ pub(crate) fn encode_reduce(
             return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
         }
     }
+    // Subgroups for the first tree levels: on CPU adapters, whose subgroups are consecutive invocations in order.
+    let lanes = device.native().subgroup_size.filter(|n| device.info().is_software() && [8, 16, 32].contains(n));
     let mut src = Source { buffer: view.buffer.clone(), view: Geometry::of(view), elem_bytes: esize, first: true };
     loop {
-        let pass = plan_pass(op, dtype, &src.view, src.first);
+        let pass = plan_pass(op, dtype, &src.view, src.first, lanes.unwrap_or(0));
         let bytes = n_out * pass.chunks * accw * 4;
         if bytes > max_binding {
             return Err(invalid(format!("the partials ({bytes} bytes) pass one storage binding; reduce in pieces")));
@@ -194,10 +196,12 @@ struct Pass {
     sub: u32,
     /// Partials per output after this pass.
     chunks: u64,
+    /// Subgroup lanes for the first tree levels (0: none).
+    lanes: u32,
 }
 
-/// The load mode and workgroup shape of a pass over `v`.
-fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool) -> Pass {
+/// The load mode and workgroup shape of a pass over `v`; `lanes`: the subgroup size usable for the tree (or 0).
+fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32) -> Pass {
     let word = unit_is_word(op, dtype, first);
     let m4 = |s: isize, extent: usize| extent <= 1 || s % 4 == 0;
     let aligned = v.offset.is_multiple_of(4) && m4(v.outer_stride, v.outer);
@@ -224,7 +228,9 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool) -> Pass {
     let sub = if mode == LeafMode::VecR { needed.min(16) } else { 1 };
     let leaves = (needed / sub).min(max_leaves) as u32;
     let chunks = (v.r as u64).div_ceil(u64::from(LEAF * sub as u32 * leaves)).max(1);
-    Pass { mode, leaves, sub: sub as u32, chunks }
+    // Shuffles need consecutive invocations on consecutive leaves of one slot: the along-R mapping.
+    let lanes = if along_r { lanes } else { 0 };
+    Pass { mode, leaves, sub: sub as u32, chunks, lanes }
 }
 
 /// One dispatch of a pass: outer rows `o0..o1`, chunks `c0..c1`, and the source window.
@@ -286,7 +292,7 @@ fn encode_pass(
 ) -> Result<()> {
     let device = rec.device().clone();
     let name = op.name();
-    let variant = PassVariant { op, dtype, first: src.first, mode: pass.mode, sub: pass.sub };
+    let variant = PassVariant { op, dtype, first: src.first, mode: pass.mode, sub: pass.sub, lanes: pass.lanes };
     let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
     let limits = device.limits().clone();
     let v = &src.view;

@@ -150,6 +150,10 @@ pub(crate) struct PassVariant {
     pub mode: LeafMode,
     /// Sub-leaves of 16 per invocation (a power of two ≤ 16): larger leaves mean fewer workgroup-tree levels per element.
     pub sub: u32,
+    /// Subgroup lanes for the first levels of the workgroup tree (8, 16 or 32; only where consecutive invocations
+    /// form the subgroups in order and hold consecutive leaves: along-R modes on CPU adapters), or 0: the whole tree
+    /// in workgroup memory.
+    pub lanes: u32,
 }
 
 /// Whether a pass's source unit is one 32-bit word (vector loads possible).
@@ -186,6 +190,9 @@ impl PassVariant {
             // load_acc reads words; with a vec4 binding it takes them from the vectors.
             fns += "fn src_word(j: u32) -> u32 {\n    return src[j >> 2u][j & 3u];\n}\n";
         }
+        if self.lanes > 0 {
+            fns += &shuffle_down_fn(acc);
+        }
         fns += &leaf_fn(self.mode);
         fns += &leaf_group_fn(self.mode, self.sub);
         let mapping = match self.mode {
@@ -209,6 +216,7 @@ impl PassVariant {
                 ("mapping", mapping),
                 ("leaf", leaf),
                 ("leaf_len", &(LEAF * self.sub).to_string()),
+                ("tree", &tree_code(self.lanes, acc)),
             ],
         );
         libs(&entry, acc)
@@ -574,4 +582,99 @@ fn leaf_group_fn(mode: LeafMode, sub: u32) -> String {
         roots.push(root);
     }
     format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}    return {ty}({});\n}}\n", roots.join(", "))
+}
+
+/// `fn shuffle_down(a, d) -> Acc`: `subgroupShuffleDown` of an accumulator, field by field.
+fn shuffle_down_fn(acc: Acc) -> String {
+    let body = match acc {
+        Acc::ArgF | Acc::ArgI | Acc::ArgF64 => "Arg(subgroupShuffleDown(a.v, d), subgroupShuffleDown(a.i, d))",
+        _ => "subgroupShuffleDown(a, d)",
+    };
+    format!("fn shuffle_down(a: Acc, d: u32) -> Acc {{\n    return {body};\n}}\n")
+}
+
+/// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
+///
+/// `lanes == 0`: every level in workgroup memory, a barrier per level. Otherwise (W = 1, invocation `li` holding
+/// leaf `li % leaves` of slot `li / leaves`, and lane `li % lanes` of a subgroup of `lanes` consecutive
+/// invocations): the first log2(lanes) levels by shuffles (after the level of distance d, lane k, a multiple of 2d,
+/// holds the node over leaves k..k+2d); the lane-0 nodes (256/lanes of them) go to workgroup memory, and after one
+/// barrier each invocation of the first subgroups combines up to 4 consecutive nodes of one slot pairwise and the
+/// rest by shuffles. The same pairs are combined as in workgroup memory, so the bits are the same.
+fn tree_code(lanes: u32, acc: Acc) -> String {
+    if lanes == 0 {
+        return "let at = (l * slots + s) * W;
+    for (var t = 0u; t < W; t++) {
+        sh[at + t] = acc[t];
+    }
+    for (var h = 1u; h < leaves; h *= 2u) {
+        workgroupBarrier();
+        if l % (2u * h) == 0u {
+            let other = ((l + h) * slots + s) * W;
+            for (var t = 0u; t < W; t++) {
+                sh[at + t] = combine(sh[at + t], sh[other + t]);
+            }
+        }
+    }
+    if l == 0u {
+        for (var t = 0u; t < W; t++) {
+            finish(g, c, s, t, sh[at + t]);
+        }
+    }"
+        .to_string();
+    }
+    let _ = acc;
+    let nodes = WORKGROUP / lanes;
+    // Nodes per lane in the second stage: up to nodes / lanes (4 for lanes of 8).
+    let per = (nodes / lanes).max(1);
+    let levels = |v: &str, n: &str| {
+        let mut code = String::new();
+        let mut d = 1;
+        while d < lanes {
+            code += &format!(
+                "        if {d}u < {n} {{\n            {v} = combine({v}, shuffle_down({v}, {d}u));\n        }}\n"
+            );
+            d *= 2;
+        }
+        code
+    };
+    let mut code = format!("var a = acc[0];\n    {{\n{}    }}\n", levels("a", "leaves"));
+    code += &format!(
+        "    if leaves <= {lanes}u {{
+        if l == 0u {{
+            finish(g, c, s, 0u, a);
+        }}
+    }} else {{
+        if li % {lanes}u == 0u {{
+            sh[li / {lanes}u] = a;
+        }}
+        workgroupBarrier();
+        // Nodes per slot, per lane (m), lanes per slot (n).
+        let k = leaves / {lanes}u;
+        let m = max(k / {lanes}u, 1u);
+        let n = k / m;
+        let j = min(li * m, {nodes}u - m);
+        var b = sh[j];
+"
+    );
+    let mut width = 1;
+    while width < per {
+        // b holds the node over `width` nodes from j; combine it with the next one of the same width.
+        let mut other = String::new();
+        let mut names = Vec::new();
+        for t in width..2 * width {
+            names.push(format!("sh[j + {t}u]"));
+        }
+        let (tree, root) = tree(names, &format!("z{width}_"));
+        other += &tree.replace("    let", "            let");
+        code += &format!("        if m > {width}u {{\n{other}            b = combine(b, {root});\n        }}\n");
+        width *= 2;
+    }
+    code += &format!("        {{\n{}        }}\n", levels("b", "n").replace("        ", "            "));
+    code += "        let sf = li / n;
+        if li % n == 0u && sf < slots {
+            finish(g, c, sf, 0u, b);
+        }
+    }";
+    code
 }
