@@ -59,3 +59,5 @@ mod reduce_exact_tests;
 mod reduce_speed;
 #[cfg(test)]
 mod reduce_tests;
+#[cfg(test)]
+mod reduce_tree_tests;
