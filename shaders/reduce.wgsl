@@ -36,7 +36,7 @@ struct Params {
 
 const W: u32 = {{w}}u;
 
-var<workgroup> sh: array<Acc, {{shared_len}}>;
+{{shared}}
 
 {{fns}}
 

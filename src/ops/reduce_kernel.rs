@@ -198,6 +198,8 @@ struct Pass {
     chunks: u64,
     /// Subgroup lanes for the first tree levels (0: none).
     lanes: u32,
+    /// R is a multiple of the leaf: no per-element masks.
+    full: bool,
 }
 
 /// The load mode and workgroup shape of a pass over `v`; `lanes`: the subgroup size usable for the tree (or 0).
@@ -213,6 +215,11 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32) 
         LeafMode::Scalar { along_r: v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs() }
     };
     let along_r = matches!(mode, LeafMode::VecR | LeafMode::Scalar { along_r: true });
+    // Shuffles need consecutive invocations on consecutive leaves of one slot: the along-R mapping.
+    let lanes = if along_r { lanes } else { 0 };
+    // (Along R, capping the leaves at the subgroup size where there are enough outputs to fill the slots, so that
+    // the tree needs no barrier, measured slower on lavapipe for the last dim of [4096, 4096]: the second pass it
+    // adds costs more than the one barrier saves.)
     let max_leaves = if along_r {
         u64::from(WORKGROUP)
     } else {
@@ -228,9 +235,8 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32) 
     let sub = if mode == LeafMode::VecR { needed.min(16) } else { 1 };
     let leaves = (needed / sub).min(max_leaves) as u32;
     let chunks = (v.r as u64).div_ceil(u64::from(LEAF * sub as u32 * leaves)).max(1);
-    // Shuffles need consecutive invocations on consecutive leaves of one slot: the along-R mapping.
-    let lanes = if along_r { lanes } else { 0 };
-    Pass { mode, leaves, sub: sub as u32, chunks, lanes }
+    let full = v.r > 0 && (v.r as u64).is_multiple_of(u64::from(LEAF) * sub);
+    Pass { mode, leaves, sub: sub as u32, chunks, lanes, full }
 }
 
 /// One dispatch of a pass: outer rows `o0..o1`, chunks `c0..c1`, and the source window.
@@ -292,7 +298,16 @@ fn encode_pass(
 ) -> Result<()> {
     let device = rec.device().clone();
     let name = op.name();
-    let variant = PassVariant { op, dtype, first: src.first, mode: pass.mode, sub: pass.sub, lanes: pass.lanes };
+    let variant = PassVariant {
+        op,
+        dtype,
+        first: src.first,
+        mode: pass.mode,
+        sub: pass.sub,
+        lanes: pass.lanes,
+        full: pass.full,
+        shared: pass.leaves > pass.lanes.max(1),
+    };
     let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
     let limits = device.limits().clone();
     let v = &src.view;
