@@ -40,13 +40,11 @@ const W: u32 = {{w}}u;
 
 {{fns}}
 
-// Stores element t of slot s's result: chunk c of the pair (o, i) that slot s of workgroup g covers.
-fn finish(g: u32, c: u32, s: u32, t: u32, a: Acc) {
-    let q = ((g % p.col_groups) * (256u / p.leaves) + s) * W + t;
+// Stores element t of a slot's result: chunk c of the pairs (o, i + t) from the slot's first pair q (a multiple of
+// W, in one row). Integer division is a loop over the lanes on CPU adapters: the callers compute (o, i) once.
+fn finish(c: u32, q: u32, o: u32, i: u32, t: u32, a: Acc) {
     if q < p.n_p {
-        let o = p.o0 + q / p.inner;
-        let i = q % p.inner;
-        store_acc((o * p.chunks + c) * p.inner + i - p.dst_first, a);
+        store_acc((o * p.chunks + c) * p.inner + i + t - p.dst_first, a);
     }
 }
 
@@ -63,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let q = ((g % p.col_groups) * slots + s) * W;
     let valid = q < p.n_p;
     let o = p.o0 + q / p.inner;
-    let i = q % p.inner;
+    let i = q - (o - p.o0) * p.inner;
     let base = p.off + i32(o) * p.so + i32(i) * p.si;
     let r0 = (c * leaves + l) * {{leaf_len}}u;
     var acc: array<Acc, W>;

@@ -203,8 +203,11 @@ impl PassVariant {
         fns += &leaf_fn(self.mode, self.full);
         fns += &leaf_group_fn(self.mode, self.sub, self.full);
         let mapping = match self.mode {
-            LeafMode::Scalar { along_r: true } | LeafMode::VecR => "let s = li / leaves;\n    let l = li % leaves;",
-            _ => "let s = li % slots;\n    let l = li / slots;",
+            // Shifts and masks (powers of two): integer division is a loop over the lanes on CPU adapters.
+            LeafMode::Scalar { along_r: true } | LeafMode::VecR => {
+                "let s = li >> countTrailingZeros(leaves);\n    let l = li & (leaves - 1u);"
+            }
+            _ => "let s = li & (slots - 1u);\n    let l = li >> countTrailingZeros(slots);",
         };
         let leaf = match self.mode {
             LeafMode::VecInner => {
@@ -614,7 +617,7 @@ fn shuffle_down_fn(acc: Acc) -> String {
 
 /// One leaf per slot: the leaf is the slot's result.
 const NO_TREE: &str = "for (var t = 0u; t < W; t++) {
-        finish(g, c, s, t, acc[t]);
+        finish(c, q, o, i, t, acc[t]);
     }";
 
 /// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
@@ -645,7 +648,7 @@ fn tree_code(lanes: u32, shared: bool) -> String {
     }
     if l == 0u {
         for (var t = 0u; t < W; t++) {
-            finish(g, c, s, t, sh[at + t]);
+            finish(c, q, o, i, t, sh[at + t]);
         }
     }"
         .to_string();
@@ -666,12 +669,12 @@ fn tree_code(lanes: u32, shared: bool) -> String {
     };
     let mut code = format!("var a = acc[0];\n    {{\n{}    }}\n", levels("a", "leaves"));
     if !shared {
-        return code + "    if l == 0u {\n        finish(g, c, s, 0u, a);\n    }";
+        return code + "    if l == 0u {\n        finish(c, q, o, i, 0u, a);\n    }";
     }
     code += &format!(
         "    if leaves <= {lanes}u {{
         if l == 0u {{
-            finish(g, c, s, 0u, a);
+            finish(c, q, o, i, 0u, a);
         }}
     }} else {{
         if li % {lanes}u == 0u {{
@@ -700,9 +703,11 @@ fn tree_code(lanes: u32, shared: bool) -> String {
         width *= 2;
     }
     code += &format!("        {{\n{}        }}\n", levels("b", "n").replace("        ", "            "));
-    code += "        let sf = li / n;
-        if li % n == 0u && sf < slots {
-            finish(g, c, sf, 0u, b);
+    code += "        let sf = li >> countTrailingZeros(n);
+        if (li & (n - 1u)) == 0u && sf < slots {
+            let qf = (g % p.col_groups) * slots + sf;
+            let ofin = p.o0 + qf / p.inner;
+            finish(c, qf, ofin, qf - (ofin - p.o0) * p.inner, 0u, b);
         }
     }";
     code
