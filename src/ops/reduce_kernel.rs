@@ -12,6 +12,13 @@
 //! Passes: each pass turns R into ⌈R / (16·L)⌉ partials (L leaves of 16 per workgroup) until one is left, then a
 //! finishing pass converts the accumulators into output elements. A source larger than one storage binding is
 //! split into dispatches along outer rows and along aligned blocks of R.
+//!
+//! CPU adapters (lavapipe runs a workgroup as batches of 8 lanes; a barrier switches between the batches, a load
+//! at per-lane addresses is a loop over the lanes, integer division too, and both sides of every branch run): the
+//! first levels of the workgroup tree run as subgroup shuffles where subgroups are consecutive invocations (one
+//! barrier in all); a pass whose tree needs no workgroup memory has no barrier; where R is a multiple of the leaf
+//! the leaves are masked whole, not per element; and the kernel divides only once per invocation. Every variant
+//! combines the same pairs: the same bits.
 
 use super::reduce_wgsl::{
     LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,

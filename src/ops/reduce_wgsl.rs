@@ -622,6 +622,7 @@ const NO_TREE: &str = "for (var t = 0u; t < W; t++) {
 
 /// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
 ///
+/// Without `shared` (at most `lanes` leaves per slot, or one without subgroups) no workgroup memory and no barrier.
 /// `lanes == 0`: every level in workgroup memory, a barrier per level. Otherwise (W = 1, invocation `li` holding
 /// leaf `li % leaves` of slot `li / leaves`, and lane `li % lanes` of a subgroup of `lanes` consecutive
 /// invocations): the first log2(lanes) levels by shuffles (after the level of distance d, lane k, a multiple of 2d,
