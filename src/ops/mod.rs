@@ -46,6 +46,7 @@ pub(crate) mod matmul_kernel;
 pub(crate) mod matmul_wgsl;
 pub(crate) mod reduce_exact;
 pub(crate) mod reduce_kernel;
+mod reduce_tree;
 pub(crate) mod reduce_wgsl;
 pub(crate) mod view;
 

@@ -2,6 +2,7 @@
 //! accumulator of each (op, dtype), its identity and combine rule, the loads of a leaf for each load mode, and the
 //! conversion of accumulators into output elements.
 
+use super::reduce_tree::{shuffle_down_fn, tree, tree_code};
 use crate::DType;
 use crate::kernels::compose;
 
@@ -198,7 +199,7 @@ impl PassVariant {
             fns += "fn src_word(j: u32) -> u32 {\n    return src[j >> 2u][j & 3u];\n}\n";
         }
         if self.lanes > 0 {
-            fns += &shuffle_down_fn(acc);
+            fns += &shuffle_down_fn(matches!(acc, Acc::ArgF | Acc::ArgI | Acc::ArgF64));
         }
         fns += &leaf_fn(self.mode, self.full);
         fns += &leaf_group_fn(self.mode, self.sub, self.full);
@@ -504,24 +505,6 @@ fn out_bits(op: ReduceOp, dtype: DType, acc: Acc) -> String {
     }
 }
 
-/// The pairwise tree over named values (a power-of-two count), as code; returns (code, name of the root).
-fn tree(names: Vec<String>, prefix: &str) -> (String, String) {
-    let mut code = String::new();
-    let mut level = names;
-    let mut depth = 0;
-    while level.len() > 1 {
-        let mut next = Vec::new();
-        for (j, pair) in level.chunks(2).enumerate() {
-            let name = format!("{prefix}{depth}_{j}");
-            code += &format!("    let {name} = combine({}, {});\n", pair[0], pair[1]);
-            next.push(name);
-        }
-        level = next;
-        depth += 1;
-    }
-    (code, level.remove(0))
-}
-
 /// `fn leaf(base, r0) -> Acc` (or `leaf4 -> array<Acc, 4>`): the pairwise reduction of r0..r0+16 at `base`.
 fn leaf_fn(mode: LeafMode, full: bool) -> String {
     let n = LEAF as usize;
@@ -604,112 +587,4 @@ fn leaf_group_fn(mode: LeafMode, sub: u32, full: bool) -> String {
         roots.push(root(r));
     }
     format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}    return {ty}({});\n}}\n", roots.join(", "))
-}
-
-/// `fn shuffle_down(a, d) -> Acc`: `subgroupShuffleDown` of an accumulator, field by field.
-fn shuffle_down_fn(acc: Acc) -> String {
-    let body = match acc {
-        Acc::ArgF | Acc::ArgI | Acc::ArgF64 => "Arg(subgroupShuffleDown(a.v, d), subgroupShuffleDown(a.i, d))",
-        _ => "subgroupShuffleDown(a, d)",
-    };
-    format!("fn shuffle_down(a: Acc, d: u32) -> Acc {{\n    return {body};\n}}\n")
-}
-
-/// One leaf per slot: the leaf is the slot's result.
-const NO_TREE: &str = "for (var t = 0u; t < W; t++) {
-        finish(c, q, o, i, t, acc[t]);
-    }";
-
-/// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
-///
-/// Without `shared` (at most `lanes` leaves per slot, or one without subgroups) no workgroup memory and no barrier.
-/// `lanes == 0`: every level in workgroup memory, a barrier per level. Otherwise (W = 1, invocation `li` holding
-/// leaf `li % leaves` of slot `li / leaves`, and lane `li % lanes` of a subgroup of `lanes` consecutive
-/// invocations): the first log2(lanes) levels by shuffles (after the level of distance d, lane k, a multiple of 2d,
-/// holds the node over leaves k..k+2d); the lane-0 nodes (256/lanes of them) go to workgroup memory, and after one
-/// barrier each invocation of the first subgroups combines up to 4 consecutive nodes of one slot pairwise and the
-/// rest by shuffles. The same pairs are combined as in workgroup memory, so the bits are the same.
-fn tree_code(lanes: u32, shared: bool) -> String {
-    if lanes == 0 && !shared {
-        return NO_TREE.to_string();
-    }
-    if lanes == 0 {
-        return "let at = (l * slots + s) * W;
-    for (var t = 0u; t < W; t++) {
-        sh[at + t] = acc[t];
-    }
-    for (var h = 1u; h < leaves; h *= 2u) {
-        workgroupBarrier();
-        if l % (2u * h) == 0u {
-            let other = ((l + h) * slots + s) * W;
-            for (var t = 0u; t < W; t++) {
-                sh[at + t] = combine(sh[at + t], sh[other + t]);
-            }
-        }
-    }
-    if l == 0u {
-        for (var t = 0u; t < W; t++) {
-            finish(c, q, o, i, t, sh[at + t]);
-        }
-    }"
-        .to_string();
-    }
-    let nodes = WORKGROUP / lanes;
-    // Nodes per lane in the second stage: up to nodes / lanes (4 for lanes of 8).
-    let per = (nodes / lanes).max(1);
-    let levels = |v: &str, n: &str| {
-        let mut code = String::new();
-        let mut d = 1;
-        while d < lanes {
-            code += &format!(
-                "        if {d}u < {n} {{\n            {v} = combine({v}, shuffle_down({v}, {d}u));\n        }}\n"
-            );
-            d *= 2;
-        }
-        code
-    };
-    let mut code = format!("var a = acc[0];\n    {{\n{}    }}\n", levels("a", "leaves"));
-    if !shared {
-        return code + "    if l == 0u {\n        finish(c, q, o, i, 0u, a);\n    }";
-    }
-    code += &format!(
-        "    if leaves <= {lanes}u {{
-        if l == 0u {{
-            finish(c, q, o, i, 0u, a);
-        }}
-    }} else {{
-        if li % {lanes}u == 0u {{
-            sh[li / {lanes}u] = a;
-        }}
-        workgroupBarrier();
-        // Nodes per slot, per lane (m), lanes per slot (n).
-        let k = leaves / {lanes}u;
-        let m = max(k / {lanes}u, 1u);
-        let n = k / m;
-        let j = min(li * m, {nodes}u - m);
-        var b = sh[j];
-"
-    );
-    let mut width = 1;
-    while width < per {
-        // b holds the node over `width` nodes from j; combine it with the next one of the same width.
-        let mut other = String::new();
-        let mut names = Vec::new();
-        for t in width..2 * width {
-            names.push(format!("sh[j + {t}u]"));
-        }
-        let (tree, root) = tree(names, &format!("z{width}_"));
-        other += &tree.replace("    let", "            let");
-        code += &format!("        if m > {width}u {{\n{other}            b = combine(b, {root});\n        }}\n");
-        width *= 2;
-    }
-    code += &format!("        {{\n{}        }}\n", levels("b", "n").replace("        ", "            "));
-    code += "        let sf = li >> countTrailingZeros(n);
-        if (li & (n - 1u)) == 0u && sf < slots {
-            let qf = (g % p.col_groups) * slots + sf;
-            let ofin = p.o0 + qf / p.inner;
-            finish(c, qf, ofin, qf - (ofin - p.o0) * p.inner, 0u, b);
-        }
-    }";
-    code
 }
