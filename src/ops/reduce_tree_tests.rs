@@ -30,12 +30,13 @@ fn check(dev: &Device, what: &str, cases: &[(ReduceOp, DType)], (rows, r, inner)
 fn every_leaf_count(dev: &Device, what: &str) {
     for k in 0..=8 {
         let leaves = 1usize << k;
-        // f32 with 16-byte loads: leaves of 16 sub-leaves of 16 (leaves·256 − 5 elements give `leaves` leaves);
-        // with an odd offset the same R runs as scalar leaves of 16 (16·leaves of them, capped at 256).
+        // f32 with 16-byte loads: leaves of 16 sub-leaves of 16 (leaves·256 − 5 elements give `leaves` leaves; 8
+        // sub-leaves on CPU adapters: leaves·128 − 5); with an odd offset the same R runs as scalar leaves of 16
+        // (16·leaves of them, capped at 256).
         let rows = (512 / leaves).max(3);
         // R a multiple of the leaf (unmasked leaves), also with leaves wholly past R (¾ of the block).
         let word = [(ReduceOp::Sum, DType::F32), (ReduceOp::ArgMax, DType::F32), (ReduceOp::Max, DType::F32)];
-        for r in [256 * leaves - 5, 256 * leaves, 192 * leaves] {
+        for r in [256 * leaves - 5, 128 * leaves - 5, 256 * leaves, 192 * leaves] {
             check(dev, what, &word, (rows, r, 1), k as u64);
         }
         // Scalar leaves of 16 with 64-bit accumulators and 16-bit elements: 16·leaves − 3 elements, and multiples.
