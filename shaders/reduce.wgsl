@@ -6,7 +6,9 @@
 // workgroup shape, the chunking into dispatches, or the other dims.
 //
 // Composed by src/ops/reduce_wgsl.rs: the accumulator type Acc with identity(), combine(a, b) (a holds the lower r),
-// the source loads, store_acc(), the leaf code for the load mode and the slot/leaf mapping of the invocations.
+// the source loads, store_acc(), the leaf code for the load mode, the slot/leaf mapping of the invocations and the
+// workgroup tree over the leaves (in workgroup memory with a barrier per level, or its first levels by subgroup
+// shuffles on CPU adapters: the same pairs combined either way).
 
 struct Params {
     // This dispatch: outer rows o0.., `n_p` (o, i) pairs, chunks c0.. (c_count of them).
@@ -34,9 +36,17 @@ struct Params {
 
 const W: u32 = {{w}}u;
 
-var<workgroup> sh: array<Acc, {{shared_len}}>;
+{{shared}}
 
 {{fns}}
+
+// Stores element t of a slot's result: chunk c of the pairs (o, i + t) from the slot's first pair q (a multiple of
+// W, in one row). Integer division is a loop over the lanes on CPU adapters: the callers compute (o, i) once.
+fn finish(c: u32, q: u32, o: u32, i: u32, t: u32, a: Acc) {
+    if q < p.n_p {
+        store_acc((o * p.chunks + c) * p.inner + i + t - p.dst_first, a);
+    }
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -51,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let q = ((g % p.col_groups) * slots + s) * W;
     let valid = q < p.n_p;
     let o = p.o0 + q / p.inner;
-    let i = q % p.inner;
+    let i = q - (o - p.o0) * p.inner;
     let base = p.off + i32(o) * p.so + i32(i) * p.si;
     let r0 = (c * leaves + l) * {{leaf_len}}u;
     var acc: array<Acc, W>;
@@ -61,23 +71,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if valid {
         {{leaf}}
     }
-    let at = (l * slots + s) * W;
-    for (var t = 0u; t < W; t++) {
-        sh[at + t] = acc[t];
-    }
-    for (var h = 1u; h < leaves; h *= 2u) {
-        workgroupBarrier();
-        if l % (2u * h) == 0u {
-            let other = ((l + h) * slots + s) * W;
-            for (var t = 0u; t < W; t++) {
-                sh[at + t] = combine(sh[at + t], sh[other + t]);
-            }
-        }
-    }
-    if l == 0u && valid {
-        let d = (o * p.chunks + c) * p.inner + i - p.dst_first;
-        for (var t = 0u; t < W; t++) {
-            store_acc(d + t, sh[at + t]);
-        }
-    }
+    {{tree}}
 }

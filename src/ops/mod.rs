@@ -47,6 +47,7 @@ pub(crate) mod matmul_kernel;
 pub(crate) mod matmul_wgsl;
 pub(crate) mod reduce_exact;
 pub(crate) mod reduce_kernel;
+mod reduce_tree;
 pub(crate) mod reduce_wgsl;
 pub(crate) mod view;
 
@@ -60,3 +61,5 @@ mod reduce_exact_tests;
 mod reduce_speed;
 #[cfg(test)]
 mod reduce_tests;
+#[cfg(test)]
+mod reduce_tree_tests;

@@ -12,6 +12,13 @@
 //! Passes: each pass turns R into ⌈R / (16·L)⌉ partials (L leaves of 16 per workgroup) until one is left, then a
 //! finishing pass converts the accumulators into output elements. A source larger than one storage binding is
 //! split into dispatches along outer rows and along aligned blocks of R.
+//!
+//! CPU adapters (lavapipe runs a workgroup as batches of 8 lanes; a barrier switches between the batches, a load
+//! at per-lane addresses is a loop over the lanes, integer division too, and both sides of every branch run): the
+//! first levels of the workgroup tree run as subgroup shuffles where subgroups are consecutive invocations (one
+//! barrier in all); a pass whose tree needs no workgroup memory has no barrier; where R is a multiple of the leaf
+//! the leaves are masked whole, not per element; and the kernel divides only once per invocation. Every variant
+//! combines the same pairs: the same bits.
 
 use super::reduce_wgsl::{
     LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,
@@ -99,9 +106,14 @@ pub(crate) fn encode_reduce(
             return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
         }
     }
+    // Subgroups for the first tree levels: on CPU adapters, whose subgroups are consecutive invocations in order.
+    let lanes = device.native().subgroup_size.filter(|n| device.info().is_software() && [8, 16, 32].contains(n));
+    // Sub-leaves per invocation with 16-byte loads along R: 8 on CPU adapters (with the cheaper tree, `sum_all`
+    // measured ~5-10% faster on lavapipe than with 16, and half the code), 16 elsewhere.
+    let max_sub = if device.info().is_software() { 8 } else { 16 };
     let mut src = Source { buffer: view.buffer.clone(), view: Geometry::of(view), elem_bytes: esize, first: true };
     loop {
-        let pass = plan_pass(op, dtype, &src.view, src.first);
+        let pass = plan_pass(op, dtype, &src.view, src.first, lanes.unwrap_or(0), max_sub);
         let bytes = n_out * pass.chunks * accw * 4;
         if bytes > max_binding {
             return Err(invalid(format!("the partials ({bytes} bytes) pass one storage binding; reduce in pieces")));
@@ -194,10 +206,15 @@ struct Pass {
     sub: u32,
     /// Partials per output after this pass.
     chunks: u64,
+    /// Subgroup lanes for the first tree levels (0: none).
+    lanes: u32,
+    /// R is a multiple of the leaf: no per-element masks.
+    full: bool,
 }
 
-/// The load mode and workgroup shape of a pass over `v`.
-fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool) -> Pass {
+/// The load mode and workgroup shape of a pass over `v`; `lanes`: the subgroup size usable for the tree (or 0);
+/// `max_sub`: the most sub-leaves per invocation with 16-byte loads along R.
+fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32, max_sub: u64) -> Pass {
     let word = unit_is_word(op, dtype, first);
     let m4 = |s: isize, extent: usize| extent <= 1 || s % 4 == 0;
     let aligned = v.offset.is_multiple_of(4) && m4(v.outer_stride, v.outer);
@@ -209,6 +226,11 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool) -> Pass {
         LeafMode::Scalar { along_r: v.inner == 1 || v.r_stride.unsigned_abs() <= v.inner_stride.unsigned_abs() }
     };
     let along_r = matches!(mode, LeafMode::VecR | LeafMode::Scalar { along_r: true });
+    // Shuffles need consecutive invocations on consecutive leaves of one slot: the along-R mapping.
+    let lanes = if along_r { lanes } else { 0 };
+    // (Along R, capping the leaves at the subgroup size where there are enough outputs to fill the slots, so that
+    // the tree needs no barrier, measured slower on lavapipe for the last dim of [4096, 4096]: the second pass it
+    // adds costs more than the one barrier saves.)
     let max_leaves = if along_r {
         u64::from(WORKGROUP)
     } else {
@@ -217,14 +239,15 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool) -> Pass {
         let cols = ((v.outer * v.inner) as u64).div_ceil(u64::from(mode.width())).next_power_of_two().min(256);
         u64::from(WORKGROUP) / cols
     };
-    // Leaves of 16 needed. With 16-byte loads along R each invocation takes up to 16 of them (fewer workgroup-tree
+    // Leaves of 16 needed. With 16-byte loads along R each invocation takes up to `max_sub` of them (fewer tree
     // levels per element: measured 2-3x faster on lavapipe); otherwise one (strided walks of longer leaves measured
     // slower, and unrolled scalar leaves of 256 compile slowly).
     let needed = (v.r as u64).div_ceil(u64::from(LEAF)).max(1).next_power_of_two();
-    let sub = if mode == LeafMode::VecR { needed.min(16) } else { 1 };
+    let sub = if mode == LeafMode::VecR { needed.min(max_sub) } else { 1 };
     let leaves = (needed / sub).min(max_leaves) as u32;
     let chunks = (v.r as u64).div_ceil(u64::from(LEAF * sub as u32 * leaves)).max(1);
-    Pass { mode, leaves, sub: sub as u32, chunks }
+    let full = v.r > 0 && (v.r as u64).is_multiple_of(u64::from(LEAF) * sub);
+    Pass { mode, leaves, sub: sub as u32, chunks, lanes, full }
 }
 
 /// One dispatch of a pass: outer rows `o0..o1`, chunks `c0..c1`, and the source window.
@@ -286,7 +309,16 @@ fn encode_pass(
 ) -> Result<()> {
     let device = rec.device().clone();
     let name = op.name();
-    let variant = PassVariant { op, dtype, first: src.first, mode: pass.mode, sub: pass.sub };
+    let variant = PassVariant {
+        op,
+        dtype,
+        first: src.first,
+        mode: pass.mode,
+        sub: pass.sub,
+        lanes: pass.lanes,
+        full: pass.full,
+        shared: pass.leaves > pass.lanes.max(1),
+    };
     let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
     let limits = device.limits().clone();
     let v = &src.view;

@@ -17,21 +17,40 @@ use crate::{DType, Device};
 const ROOF: &str = include_str!("../../shaders/reduce_roof.wgsl");
 const PER: u32 = 4;
 
-fn best(device: &Device, runs: usize, mut record: impl FnMut(&mut wgpu::CommandEncoder)) -> f64 {
-    (0..runs + 1)
-        .map(|_| {
-            let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
-            record(&mut encoder);
-            let t = Instant::now();
-            let index = device.submit_now("bench", encoder).unwrap();
-            device.wait(Some(index)).unwrap();
-            t.elapsed().as_secs_f64()
-        })
-        .skip(1)
-        .fold(f64::MAX, f64::min)
+/// CPU time of this process's threads so far (lavapipe runs the kernels on its own threads), from
+/// `/proc/self/task/*/schedstat`: less disturbed than the wall clock by other processes (0 where unreadable).
+fn cpu_seconds() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+    let ns: u64 = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .sum();
+    ns as f64 * 1e-9
 }
 
-/// Seconds of the best of `runs` reductions recorded on the device's stream (kernel time: synchronize only).
+/// The best (wall, CPU) seconds of `runs` runs of `f` after one warm-up run.
+fn best_of(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
+    (0..runs + 1)
+        .map(|_| {
+            let (t, c) = (Instant::now(), cpu_seconds());
+            f();
+            (t.elapsed().as_secs_f64(), cpu_seconds() - c)
+        })
+        .skip(1)
+        .fold((f64::MAX, f64::MAX), |(a, b), (x, y)| (a.min(x), b.min(y)))
+}
+
+fn best(device: &Device, runs: usize, mut record: impl FnMut(&mut wgpu::CommandEncoder)) -> (f64, f64) {
+    best_of(runs, || {
+        let mut encoder = device.wgpu_device().create_command_encoder(&Default::default());
+        record(&mut encoder);
+        let index = device.submit_now("bench", encoder).unwrap();
+        device.wait(Some(index)).unwrap();
+    })
+}
+
+/// (wall, CPU) seconds of the best of `runs` reductions recorded on the device's stream, recorded and synchronized.
 fn best_reduce(
     device: &Device,
     runs: usize,
@@ -39,20 +58,15 @@ fn best_reduce(
     dtype: DType,
     view: &ReduceView<'_>,
     out: &wgpu::Buffer,
-) -> f64 {
-    (0..runs + 1)
-        .map(|_| {
-            device.record("bench", |rec| encode_reduce(rec, op, dtype, view, out)).unwrap();
-            let t = Instant::now();
-            device.synchronize().unwrap();
-            t.elapsed().as_secs_f64()
-        })
-        .skip(1)
-        .fold(f64::MAX, f64::min)
+) -> (f64, f64) {
+    best_of(runs, || {
+        device.record("bench", |rec| encode_reduce(rec, op, dtype, view, out)).unwrap();
+        device.synchronize().unwrap();
+    })
 }
 
-/// Seconds of the roof over `bytes` of `buffer` (bound in windows of at most one binding).
-fn roof(device: &Device, buffer: &wgpu::Buffer, bytes: u64, blocked: bool) -> f64 {
+/// (wall, CPU) seconds of the roof over `bytes` of `buffer` (bound in windows of at most one binding).
+fn roof(device: &Device, buffer: &wgpu::Buffer, bytes: u64, blocked: bool) -> (f64, f64) {
     let index = if blocked { "u * {{per}}u + t" } else { "u + t * total" }.replace("{{per}}", &PER.to_string());
     let wgsl = compose(
         ROOF,
@@ -104,7 +118,7 @@ fn roof(device: &Device, buffer: &wgpu::Buffer, bytes: u64, blocked: bool) -> f6
         groups.push((group, gx, gy));
         at += size;
     }
-    best(device, 3, |encoder| {
+    best(device, 5, |encoder| {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&pipeline);
         for (group, gx, gy) in &groups {
@@ -130,20 +144,29 @@ fn reductions_beside_the_read_roof() {
     let out = device.create_buffer("out", 1 << 16, wgpu::BufferUsages::STORAGE, false).unwrap();
     let side = 4096usize;
     let square = (side * side * 4) as u64;
-    println!("{:<28} {:>10} {:>10} {:>10} {:>6}", "f32", "ms", "roof ms", "GB/s", "ratio");
+    println!("{:<28} {:>8} {:>8} {:>6} {:>8} {:>8} {:>6}", "f32", "ms", "roof ms", "ratio", "cpu ms", "roof", "ratio");
     let cases: [(&str, ReduceView<'_>, u64); 3] = [
         ("sum_all 64M", ReduceView::contiguous(&input, 1, n, 1), bytes),
         ("sum last dim [4096, 4096]", ReduceView::contiguous(&input, side, side, 1), square),
         ("sum first dim [4096, 4096]", ReduceView::contiguous(&input, 1, side, side), square),
     ];
     for (name, view, b) in cases {
-        let t = best_reduce(&device, 3, ReduceOp::Sum, DType::F32, &view, &out);
-        let r = roof(&device, &input, b, true).min(roof(&device, &input, b, false));
-        println!("{name:<28} {:>10.2} {:>10.2} {:>10.2} {:>6.2}", t * 1e3, r * 1e3, b as f64 / t / 1e9, r / t);
+        let (t, tc) = best_reduce(&device, 5, ReduceOp::Sum, DType::F32, &view, &out);
+        let ((r1, c1), (r2, c2)) = (roof(&device, &input, b, true), roof(&device, &input, b, false));
+        let (r, rc) = (r1.min(r2), c1.min(c2));
+        println!(
+            "{name:<28} {:>8.2} {:>8.2} {:>6.2} {:>8.2} {:>8.2} {:>6.2}",
+            t * 1e3,
+            r * 1e3,
+            r / t,
+            tc * 1e3,
+            rc * 1e3,
+            rc / tc
+        );
     }
     let view = ReduceView::contiguous(&input, side, side, 1);
     for (op, dtype) in [(ReduceOp::Max, DType::F32), (ReduceOp::ArgMax, DType::F32), (ReduceOp::Sum, DType::I32)] {
-        let t = best_reduce(&device, 3, op, dtype, &view, &out);
-        println!("{:<28} {:>10.2}", format!("{} {dtype} last dim", op.name()), t * 1e3);
+        let (t, tc) = best_reduce(&device, 3, op, dtype, &view, &out);
+        println!("{:<28} {:>8.2} {:>24.2}", format!("{} {dtype} last dim", op.name()), t * 1e3, tc * 1e3);
     }
 }

@@ -199,7 +199,7 @@ fn finish(d: DType, a: H) -> u64 {
 
 /// A view over host element bits.
 #[derive(Clone, Copy, Debug)]
-struct V {
+pub(super) struct V {
     off: usize,
     outer: usize,
     r: usize,
@@ -213,14 +213,14 @@ impl V {
     fn at(&self, o: usize, r: usize, i: usize) -> usize {
         (self.off as isize + o as isize * self.so + r as isize * self.sr + i as isize * self.si) as usize
     }
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         if self.outer * self.r * self.inner == 0 {
             return self.off + 1;
         }
         self.at(self.outer - 1, self.r - 1, self.inner - 1).max(self.off) + 1
     }
     /// Contiguous [outer, r, inner] (`transposed`: stored [r, outer, inner], i.e. reducing a leading dim).
-    fn new(outer: usize, r: usize, inner: usize, transposed: bool, pad: usize) -> V {
+    pub(super) fn new(outer: usize, r: usize, inner: usize, transposed: bool, pad: usize) -> V {
         let (so, sr) = if transposed {
             (inner as isize, (outer * inner) as isize)
         } else {
@@ -230,7 +230,7 @@ impl V {
     }
 }
 
-fn to_array(d: DType, bits: &[u64]) -> Array {
+pub(super) fn to_array(d: DType, bits: &[u64]) -> Array {
     let size = d.size_in_bytes();
     let mut bytes = Vec::with_capacity(bits.len() * size);
     for &b in bits {
@@ -252,7 +252,11 @@ fn from_array(a: &Array) -> Vec<u64> {
 }
 
 fn run(op: ReduceOp, d: DType, input: &DeviceTensor, v: V) -> crate::Result<Vec<u64>> {
-    let dev = device();
+    run_on(device(), op, d, input, v)
+}
+
+/// [`run`] on `dev` (`input` must live there).
+pub(super) fn run_on(dev: &Device, op: ReduceOp, d: DType, input: &DeviceTensor, v: V) -> crate::Result<Vec<u64>> {
     let out_dtype = output_dtype(op, d);
     let out = dev.zeros(out_dtype, vec![v.outer, v.inner])?;
     let view = ReduceView {
@@ -269,7 +273,7 @@ fn run(op: ReduceOp, d: DType, input: &DeviceTensor, v: V) -> crate::Result<Vec<
     Ok(from_array(&out.download()?))
 }
 
-fn reference(op: ReduceOp, d: DType, bits: &[u64], v: V) -> Vec<u64> {
+pub(super) fn reference(op: ReduceOp, d: DType, bits: &[u64], v: V) -> Vec<u64> {
     let mut out = Vec::new();
     for o in 0..v.outer {
         for i in 0..v.inner {
@@ -283,13 +287,13 @@ fn reference(op: ReduceOp, d: DType, bits: &[u64], v: V) -> Vec<u64> {
 }
 
 /// Bit for bit, except that any NaN matches any NaN (the host's NaN payloads depend on operand order).
-fn same(d: DType, got: &[u64], want: &[u64]) -> bool {
+pub(super) fn same(d: DType, got: &[u64], want: &[u64]) -> bool {
     let nan = |x: u64| if d == DType::F64 { f64::from_bits(x).is_nan() } else { d.is_float() && to_f32(d, x).is_nan() };
     got.len() == want.len() && got.iter().zip(want).all(|(&g, &w)| g == w || (nan(g) && nan(w)))
 }
 
 /// Random element bits: floats with moderate exponents (no subnormal results), edge values mixed in.
-fn random_bits(rng: &mut StdRng, d: DType, op: ReduceOp, n: usize, edges: bool) -> Vec<u64> {
+pub(super) fn random_bits(rng: &mut StdRng, d: DType, op: ReduceOp, n: usize, edges: bool) -> Vec<u64> {
     (0..n)
         .map(|_| {
             let edge = edges && rng.random_range(0..16) == 0;

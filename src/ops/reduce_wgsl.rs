@@ -2,6 +2,7 @@
 //! accumulator of each (op, dtype), its identity and combine rule, the loads of a leaf for each load mode, and the
 //! conversion of accumulators into output elements.
 
+use super::reduce_tree::{shuffle_down_fn, tree, tree_code};
 use crate::DType;
 use crate::kernels::compose;
 
@@ -150,6 +151,17 @@ pub(crate) struct PassVariant {
     pub mode: LeafMode,
     /// Sub-leaves of 16 per invocation (a power of two ≤ 16): larger leaves mean fewer workgroup-tree levels per element.
     pub sub: u32,
+    /// Subgroup lanes for the first levels of the workgroup tree (8, 16 or 32; only where consecutive invocations
+    /// form the subgroups in order and hold consecutive leaves: along-R modes on CPU adapters), or 0: the whole tree
+    /// in workgroup memory.
+    pub lanes: u32,
+    /// R is a multiple of the leaf (16·sub): every leaf lies wholly inside R or wholly past it, so its loads need
+    /// no per-element mask or clamp (one per leaf).
+    pub full: bool,
+    /// Whether the workgroup tree needs workgroup memory: more leaves per slot than `lanes` (or than 1 without
+    /// subgroups). Without it the kernel has no barrier, which on CPU adapters spares a switch between the
+    /// invocations' batches at each one (measured: the first-dim sum 1.4x faster).
+    pub shared: bool,
 }
 
 /// Whether a pass's source unit is one 32-bit word (vector loads possible).
@@ -186,11 +198,17 @@ impl PassVariant {
             // load_acc reads words; with a vec4 binding it takes them from the vectors.
             fns += "fn src_word(j: u32) -> u32 {\n    return src[j >> 2u][j & 3u];\n}\n";
         }
-        fns += &leaf_fn(self.mode);
-        fns += &leaf_group_fn(self.mode, self.sub);
+        if self.lanes > 0 {
+            fns += &shuffle_down_fn(matches!(acc, Acc::ArgF | Acc::ArgI | Acc::ArgF64));
+        }
+        fns += &leaf_fn(self.mode, self.full);
+        fns += &leaf_group_fn(self.mode, self.sub, self.full);
         let mapping = match self.mode {
-            LeafMode::Scalar { along_r: true } | LeafMode::VecR => "let s = li / leaves;\n    let l = li % leaves;",
-            _ => "let s = li % slots;\n    let l = li / slots;",
+            // Shifts and masks (powers of two): integer division is a loop over the lanes on CPU adapters.
+            LeafMode::Scalar { along_r: true } | LeafMode::VecR => {
+                "let s = li >> countTrailingZeros(leaves);\n    let l = li & (leaves - 1u);"
+            }
+            _ => "let s = li & (slots - 1u);\n    let l = li >> countTrailingZeros(slots);",
         };
         let leaf = match self.mode {
             LeafMode::VecInner => {
@@ -204,11 +222,19 @@ impl PassVariant {
             &[
                 ("src_word", src_word),
                 ("w", &w.to_string()),
-                ("shared_len", &(WORKGROUP * w).to_string()),
+                (
+                    "shared",
+                    &if self.shared {
+                        format!("var<workgroup> sh: array<Acc, {}>;", WORKGROUP * w)
+                    } else {
+                        String::new()
+                    },
+                ),
                 ("fns", &fns),
                 ("mapping", mapping),
                 ("leaf", leaf),
                 ("leaf_len", &(LEAF * self.sub).to_string()),
+                ("tree", &tree_code(self.lanes, self.shared)),
             ],
         );
         libs(&entry, acc)
@@ -479,34 +505,18 @@ fn out_bits(op: ReduceOp, dtype: DType, acc: Acc) -> String {
     }
 }
 
-/// The pairwise tree over named values (a power-of-two count), as code; returns (code, name of the root).
-fn tree(names: Vec<String>, prefix: &str) -> (String, String) {
-    let mut code = String::new();
-    let mut level = names;
-    let mut depth = 0;
-    while level.len() > 1 {
-        let mut next = Vec::new();
-        for (j, pair) in level.chunks(2).enumerate() {
-            let name = format!("{prefix}{depth}_{j}");
-            code += &format!("    let {name} = combine({}, {});\n", pair[0], pair[1]);
-            next.push(name);
-        }
-        level = next;
-        depth += 1;
-    }
-    (code, level.remove(0))
-}
-
 /// `fn leaf(base, r0) -> Acc` (or `leaf4 -> array<Acc, 4>`): the pairwise reduction of r0..r0+16 at `base`.
-fn leaf_fn(mode: LeafMode) -> String {
+fn leaf_fn(mode: LeafMode, full: bool) -> String {
     let n = LEAF as usize;
+    // `full`: the caller passes leaves wholly inside R (and masks whole leaves past it).
+    let mask = |j: usize, x: String| if full { x } else { format!("pick(r0 + {j}u < p.r, {x})") };
+    let clamp = |j: usize, last: &str| if full { format!("r0 + {j}u") } else { format!("min(r0 + {j}u, {last})") };
     match mode {
         LeafMode::Scalar { .. } => {
             let mut loads = String::new();
             for j in 0..n {
-                loads += &format!(
-                    "    let x{j} = pick(r0 + {j}u < p.r, load_at(base + i32(min(r0 + {j}u, last)) * p.sr, r0 + {j}u));\n"
-                );
+                let x = format!("load_at(base + i32({}) * p.sr, r0 + {j}u)", clamp(j, "last"));
+                loads += &format!("    let x{j} = {};\n", mask(j, x));
             }
             let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
             format!(
@@ -516,10 +526,10 @@ fn leaf_fn(mode: LeafMode) -> String {
         LeafMode::VecR => {
             let mut loads = String::new();
             for q in 0..n / 4 {
-                loads += &format!("    let v{q} = src[u32(base + i32(min(r0 + {}u, last4))) >> 2u];\n", 4 * q);
+                loads += &format!("    let v{q} = src[u32(base + i32({})) >> 2u];\n", clamp(4 * q, "last4"));
                 for t in 0..4 {
                     let j = 4 * q + t;
-                    loads += &format!("    let x{j} = pick(r0 + {j}u < p.r, from_word(v{q}[{t}], r0 + {j}u));\n");
+                    loads += &format!("    let x{j} = {};\n", mask(j, format!("from_word(v{q}[{t}], r0 + {j}u)")));
                 }
             }
             let (code, root) = tree((0..n).map(|j| format!("x{j}")).collect(), "y");
@@ -530,15 +540,15 @@ fn leaf_fn(mode: LeafMode) -> String {
         LeafMode::VecInner => {
             let mut loads = String::new();
             for j in 0..n {
-                loads += &format!("    let v{j} = src[u32(base + i32(min(r0 + {j}u, last)) * p.sr) >> 2u];\n");
+                loads += &format!("    let v{j} = src[u32(base + i32({}) * p.sr) >> 2u];\n", clamp(j, "last"));
             }
             let mut body = String::new();
             let mut roots = Vec::new();
             for t in 0..4 {
                 let names: Vec<String> = (0..n)
                     .map(|j| {
-                        body +=
-                            &format!("    let x{t}_{j} = pick(r0 + {j}u < p.r, from_word(v{j}[{t}], r0 + {j}u));\n");
+                        let x = mask(j, format!("from_word(v{j}[{t}], r0 + {j}u)"));
+                        body += &format!("    let x{t}_{j} = {x};\n");
                         format!("x{t}_{j}")
                     })
                     .collect();
@@ -556,22 +566,25 @@ fn leaf_fn(mode: LeafMode) -> String {
 
 /// `fn leaf(base, r0) -> Acc` (or `leaf4`): `sub` consecutive sub-leaves of 16, combined pairwise. (An unmasked
 /// copy for leaves wholly inside R measured no faster on lavapipe and doubled compile times.)
-fn leaf_group_fn(mode: LeafMode, sub: u32) -> String {
+fn leaf_group_fn(mode: LeafMode, sub: u32, full: bool) -> String {
     let four = mode == LeafMode::VecInner;
     let (name, ty, call) = if four { ("leaf4", "array<Acc, 4>", "leaf16x4") } else { ("leaf", "Acc", "leaf16") };
-    let mut code = String::new();
+    // `full`: a leaf past R reads the last one inside (R ≥ 16·sub) and is masked as a whole.
+    let mut code = if full { format!("    let r1 = min(r0, p.r - {}u);\n", LEAF * sub) } else { String::new() };
+    let start = if full { "r1" } else { "r0" };
+    let root = |r: String| if full { format!("pick(r0 < p.r, {r})") } else { r };
     for j in 0..sub {
-        code += &format!("    let s{j} = {call}(base, r0 + {}u);\n", LEAF * j);
+        code += &format!("    let s{j} = {call}(base, {start} + {}u);\n", LEAF * j);
     }
     if !four {
-        let (tree_code, root) = tree((0..sub).map(|j| format!("s{j}")).collect(), "g");
-        return format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}{tree_code}    return {root};\n}}\n");
+        let (tree_code, r) = tree((0..sub).map(|j| format!("s{j}")).collect(), "g");
+        return format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}{tree_code}    return {};\n}}\n", root(r));
     }
     let mut roots = Vec::new();
     for t in 0..4 {
-        let (tree_code, root) = tree((0..sub).map(|j| format!("s{j}[{t}]")).collect(), &format!("g{t}_"));
+        let (tree_code, r) = tree((0..sub).map(|j| format!("s{j}[{t}]")).collect(), &format!("g{t}_"));
         code += &tree_code;
-        roots.push(root);
+        roots.push(root(r));
     }
     format!("fn {name}(base: i32, r0: u32) -> {ty} {{\n{code}    return {ty}({});\n}}\n", roots.join(", "))
 }

@@ -1,0 +1,130 @@
+//! Composition of the workgroup tree of a reduction pass (`{{tree}}` in `shaders/reduce.wgsl`): the pairwise tree
+//! over each slot's leaves, in workgroup memory with a barrier per level, or its first levels by subgroup shuffles
+//! on CPU adapters, or nothing where a slot has one leaf. Every form combines the same pairs: the same bits.
+
+use super::reduce_wgsl::WORKGROUP;
+
+/// `fn shuffle_down(a, d) -> Acc`: `subgroupShuffleDown` of an accumulator, field by field (`arg`: the (value,
+/// index) struct of argmax/argmin).
+pub(super) fn shuffle_down_fn(arg: bool) -> String {
+    let body =
+        if arg { "Arg(subgroupShuffleDown(a.v, d), subgroupShuffleDown(a.i, d))" } else { "subgroupShuffleDown(a, d)" };
+    format!("fn shuffle_down(a: Acc, d: u32) -> Acc {{\n    return {body};\n}}\n")
+}
+
+/// One leaf per slot: the leaf is the slot's result.
+const NO_TREE: &str = "for (var t = 0u; t < W; t++) {
+        finish(c, q, o, i, t, acc[t]);
+    }";
+
+/// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
+///
+/// Without `shared` (at most `lanes` leaves per slot, or one without subgroups) no workgroup memory and no barrier.
+/// `lanes == 0`: every level in workgroup memory, a barrier per level. Otherwise (W = 1, invocation `li` holding
+/// leaf `li % leaves` of slot `li / leaves`, and lane `li % lanes` of a subgroup of `lanes` consecutive
+/// invocations): the first log2(lanes) levels by shuffles (after the level of distance d, lane k, a multiple of 2d,
+/// holds the node over leaves k..k+2d); the lane-0 nodes (256/lanes of them) go to workgroup memory, and after one
+/// barrier each invocation of the first subgroups combines up to 4 consecutive nodes of one slot pairwise and the
+/// rest by shuffles. The same pairs are combined as in workgroup memory, so the bits are the same.
+pub(super) fn tree_code(lanes: u32, shared: bool) -> String {
+    if lanes == 0 && !shared {
+        return NO_TREE.to_string();
+    }
+    if lanes == 0 {
+        return "let at = (l * slots + s) * W;
+    for (var t = 0u; t < W; t++) {
+        sh[at + t] = acc[t];
+    }
+    for (var h = 1u; h < leaves; h *= 2u) {
+        workgroupBarrier();
+        if l % (2u * h) == 0u {
+            let other = ((l + h) * slots + s) * W;
+            for (var t = 0u; t < W; t++) {
+                sh[at + t] = combine(sh[at + t], sh[other + t]);
+            }
+        }
+    }
+    if l == 0u {
+        for (var t = 0u; t < W; t++) {
+            finish(c, q, o, i, t, sh[at + t]);
+        }
+    }"
+        .to_string();
+    }
+    let nodes = WORKGROUP / lanes;
+    // Nodes per lane in the second stage: up to nodes / lanes (4 for lanes of 8).
+    let per = (nodes / lanes).max(1);
+    let levels = |v: &str, n: &str| {
+        let mut code = String::new();
+        let mut d = 1;
+        while d < lanes {
+            code += &format!(
+                "        if {d}u < {n} {{\n            {v} = combine({v}, shuffle_down({v}, {d}u));\n        }}\n"
+            );
+            d *= 2;
+        }
+        code
+    };
+    let mut code = format!("var a = acc[0];\n    {{\n{}    }}\n", levels("a", "leaves"));
+    if !shared {
+        return code + "    if l == 0u {\n        finish(c, q, o, i, 0u, a);\n    }";
+    }
+    code += &format!(
+        "    if leaves <= {lanes}u {{
+        if l == 0u {{
+            finish(c, q, o, i, 0u, a);
+        }}
+    }} else {{
+        if li % {lanes}u == 0u {{
+            sh[li / {lanes}u] = a;
+        }}
+        workgroupBarrier();
+        // Nodes per slot, per lane (m), lanes per slot (n).
+        let k = leaves / {lanes}u;
+        let m = max(k / {lanes}u, 1u);
+        let n = k / m;
+        let j = min(li * m, {nodes}u - m);
+        var b = sh[j];
+"
+    );
+    let mut width = 1;
+    while width < per {
+        // b holds the node over `width` nodes from j; combine it with the next one of the same width.
+        let mut other = String::new();
+        let mut names = Vec::new();
+        for t in width..2 * width {
+            names.push(format!("sh[j + {t}u]"));
+        }
+        let (tree, root) = tree(names, &format!("z{width}_"));
+        other += &tree.replace("    let", "            let");
+        code += &format!("        if m > {width}u {{\n{other}            b = combine(b, {root});\n        }}\n");
+        width *= 2;
+    }
+    code += &format!("        {{\n{}        }}\n", levels("b", "n").replace("        ", "            "));
+    code += "        let sf = li >> countTrailingZeros(n);
+        if (li & (n - 1u)) == 0u && sf < slots {
+            let qf = (g % p.col_groups) * slots + sf;
+            let ofin = p.o0 + qf / p.inner;
+            finish(c, qf, ofin, qf - (ofin - p.o0) * p.inner, 0u, b);
+        }
+    }";
+    code
+}
+
+/// The pairwise tree over named values (a power-of-two count), as code; returns (code, name of the root).
+pub(super) fn tree(names: Vec<String>, prefix: &str) -> (String, String) {
+    let mut code = String::new();
+    let mut level = names;
+    let mut depth = 0;
+    while level.len() > 1 {
+        let mut next = Vec::new();
+        for (j, pair) in level.chunks(2).enumerate() {
+            let name = format!("{prefix}{depth}_{j}");
+            code += &format!("    let {name} = combine({}, {});\n", pair[0], pair[1]);
+            next.push(name);
+        }
+        level = next;
+        depth += 1;
+    }
+    (code, level.remove(0))
+}
