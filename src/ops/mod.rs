@@ -47,6 +47,7 @@ pub(crate) mod matmul_kernel;
 pub(crate) mod matmul_wgsl;
 pub(crate) mod reduce_exact;
 pub(crate) mod reduce_kernel;
+pub(crate) mod reduce_split;
 mod reduce_tree;
 pub(crate) mod reduce_wgsl;
 pub(crate) mod view;

@@ -16,7 +16,8 @@
 //! binding is bound in windows per dispatch (split along outer rows, then along blocks of R).
 
 use super::reduce_kernel::ReduceView;
-use super::view::{Window, reach, window};
+use super::reduce_split::{Dispatch, Geometry, split};
+use super::view::{Window, reach};
 use crate::device::Recorder;
 use crate::kernels::{KernelKey, compose, grid_2d};
 use crate::{DType, Error, Result};
@@ -197,32 +198,6 @@ pub(crate) fn encode_sum_exact(
     Ok(())
 }
 
-/// The shape and strides of a view, without its buffer.
-#[derive(Clone, Copy, Debug)]
-struct Geometry {
-    offset: usize,
-    outer: usize,
-    r: usize,
-    inner: usize,
-    outer_stride: isize,
-    r_stride: isize,
-    inner_stride: isize,
-}
-
-impl Geometry {
-    fn of(v: &ReduceView<'_>) -> Geometry {
-        Geometry {
-            offset: v.offset,
-            outer: v.outer,
-            r: v.r,
-            inner: v.inner,
-            outer_stride: v.outer_stride,
-            r_stride: v.r_stride,
-            inner_stride: v.inner_stride,
-        }
-    }
-}
-
 /// The shape of one pass: each invocation walks `per` consecutive units of R for one output (block), so each
 /// output gets ⌈R / per⌉ accumulators.
 #[derive(Clone, Copy, Debug)]
@@ -262,7 +237,7 @@ fn encode_group(
         let esize = if elements { dtype.size_in_bytes() as u64 } else { ACC_WORDS * 4 };
         let whole = (0, view.outer as u64, 0, pass.chunks);
         if elements {
-            split(&src, esize, &view, &pass, device.limits(), whole, &mut dispatches)?;
+            split(NAME, &src, esize, &view, pass.per, device.limits(), whole, &mut dispatches)?;
         } else {
             let w = Window { offset: 0, size: src_bytes, first_elem: 0 };
             dispatches.push(Dispatch { o0: 0, o1: view.outer as u64, c0: 0, c1: pass.chunks, window: Some(w) });
@@ -291,53 +266,6 @@ fn encode_group(
         src_bytes = bytes;
         source = ExactSource::Accumulators;
     }
-}
-
-/// One dispatch of a pass: outer rows `o0..o1`, blocks `c0..c1`, and the source window.
-#[derive(Clone, Copy, Debug)]
-struct Dispatch {
-    o0: u64,
-    o1: u64,
-    c0: u64,
-    c1: u64,
-    window: Option<Window>,
-}
-
-/// Splits a pass into dispatches whose source windows fit one binding: halves the outer rows, then the blocks.
-fn split(
-    buffer: &wgpu::Buffer,
-    esize: u64,
-    v: &Geometry,
-    pass: &Pass,
-    limits: &wgpu::Limits,
-    (o0, o1, c0, c1): (u64, u64, u64, u64),
-    out: &mut Vec<Dispatch>,
-) -> Result<()> {
-    let r0 = (c0 * pass.per).min(v.r as u64);
-    let r1 = (c1 * pass.per).min(v.r as u64);
-    let offset = v.offset as i64 + o0 as i64 * v.outer_stride as i64 + r0 as i64 * v.r_stride as i64;
-    let dims = [((o1 - o0) as usize, v.outer_stride), ((r1 - r0) as usize, v.r_stride), (v.inner, v.inner_stride)];
-    let window = match reach(NAME, "the input", offset.max(0) as usize, &dims)? {
-        None => None,
-        Some(range) => match window(NAME, "the input", range, esize, buffer.size(), limits) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                if o1 - o0 > 1 {
-                    let mid = o0 + (o1 - o0) / 2;
-                    split(buffer, esize, v, pass, limits, (o0, mid, c0, c1), out)?;
-                    return split(buffer, esize, v, pass, limits, (mid, o1, c0, c1), out);
-                }
-                if c1 - c0 > 1 {
-                    let mid = c0 + (c1 - c0) / 2;
-                    split(buffer, esize, v, pass, limits, (o0, o1, c0, mid), out)?;
-                    return split(buffer, esize, v, pass, limits, (o0, o1, mid, c1), out);
-                }
-                return Err(e);
-            }
-        },
-    };
-    out.push(Dispatch { o0, o1, c0, c1, window });
-    Ok(())
 }
 
 /// One pass over `src` (a buffer and the bytes of it in use) into `partials` (likewise).

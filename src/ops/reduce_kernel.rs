@@ -20,11 +20,12 @@
 //! the leaves are masked whole, not per element; and the kernel divides only once per invocation. Every variant
 //! combines the same pairs: the same bits.
 
+use super::reduce_split::{Geometry, split};
 use super::reduce_wgsl::{
     LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,
     unit_is_word,
 };
-use super::view::{Window, reach, window};
+use super::view::{Window, reach};
 use crate::device::Recorder;
 use crate::kernels::{KernelKey, grid_2d};
 use crate::{DType, Error, Result};
@@ -145,32 +146,6 @@ pub(crate) fn encode_reduce(
     }
 }
 
-/// The shape and strides of a view, without its buffer.
-#[derive(Clone, Copy, Debug)]
-struct Geometry {
-    offset: usize,
-    outer: usize,
-    r: usize,
-    inner: usize,
-    outer_stride: isize,
-    r_stride: isize,
-    inner_stride: isize,
-}
-
-impl Geometry {
-    fn of(v: &ReduceView<'_>) -> Geometry {
-        Geometry {
-            offset: v.offset,
-            outer: v.outer,
-            r: v.r,
-            inner: v.inner,
-            outer_stride: v.outer_stride,
-            r_stride: v.r_stride,
-            inner_stride: v.inner_stride,
-        }
-    }
-}
-
 /// A pooled buffer of accumulators and the bytes of it in use (a pooled buffer may be larger).
 struct Partials {
     buffer: wgpu::Buffer,
@@ -250,55 +225,6 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32, 
     Pass { mode, leaves, sub: sub as u32, chunks, lanes, full }
 }
 
-/// One dispatch of a pass: outer rows `o0..o1`, chunks `c0..c1`, and the source window.
-#[derive(Clone, Copy, Debug)]
-struct Dispatch {
-    o0: u64,
-    o1: u64,
-    c0: u64,
-    c1: u64,
-    window: Option<Window>,
-}
-
-/// Splits a pass into dispatches whose source windows fit one binding: halves the outer rows, then the chunks.
-fn split(
-    name: &'static str,
-    src: &Source,
-    pass: &Pass,
-    limits: &wgpu::Limits,
-    (o0, o1, c0, c1): (u64, u64, u64, u64),
-    out: &mut Vec<Dispatch>,
-) -> Result<()> {
-    let v = &src.view;
-    let block = u64::from(LEAF * pass.sub * pass.leaves);
-    let r0 = (c0 * block).min(v.r as u64);
-    let r1 = (c1 * block).min(v.r as u64);
-    let offset = v.offset as i64 + o0 as i64 * v.outer_stride as i64 + r0 as i64 * v.r_stride as i64;
-    let dims = [((o1 - o0) as usize, v.outer_stride), ((r1 - r0) as usize, v.r_stride), (v.inner, v.inner_stride)];
-    let range = reach(name, "the input", offset.max(0) as usize, &dims)?;
-    let window = match range {
-        None => None,
-        Some(range) => match window(name, "the input", range, src.elem_bytes, src.buffer.size(), limits) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                if o1 - o0 > 1 {
-                    let mid = o0 + (o1 - o0) / 2;
-                    split(name, src, pass, limits, (o0, mid, c0, c1), out)?;
-                    return split(name, src, pass, limits, (mid, o1, c0, c1), out);
-                }
-                if c1 - c0 > 1 {
-                    let mid = c0 + (c1 - c0) / 2;
-                    split(name, src, pass, limits, (o0, o1, c0, mid), out)?;
-                    return split(name, src, pass, limits, (o0, o1, mid, c1), out);
-                }
-                return Err(e);
-            }
-        },
-    };
-    out.push(Dispatch { o0, o1, c0, c1, window });
-    Ok(())
-}
-
 fn encode_pass(
     rec: &mut Recorder<'_>,
     op: ReduceOp,
@@ -323,7 +249,9 @@ fn encode_pass(
     let limits = device.limits().clone();
     let v = &src.view;
     let mut dispatches = Vec::new();
-    split(name, src, pass, &limits, (0, v.outer as u64, 0, pass.chunks), &mut dispatches)?;
+    let block = u64::from(LEAF * pass.sub * pass.leaves);
+    let whole = (0, v.outer as u64, 0, pass.chunks);
+    split(name, &src.buffer, src.elem_bytes, v, block, &limits, whole, &mut dispatches)?;
     let slots = u64::from(WORKGROUP / pass.leaves);
     let per_group = slots * u64::from(pass.mode.width());
     let max_dim = limits.max_compute_workgroups_per_dimension.max(1);
