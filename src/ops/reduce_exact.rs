@@ -16,8 +16,8 @@
 //! binding is bound in windows per dispatch (split along outer rows, then along blocks of R).
 
 use super::reduce_kernel::ReduceView;
-use super::reduce_split::{Dispatch, Geometry, split};
-use super::view::{Window, reach};
+use super::reduce_split::{Dispatch, Geometry, check, split};
+use super::view::Window;
 use crate::device::Recorder;
 use crate::kernels::{KernelKey, compose, grid_2d};
 use crate::{DType, Error, Result};
@@ -136,32 +136,10 @@ pub(crate) fn encode_sum_exact(
         );
         return Err(Error::UnsupportedDType { op: NAME, dtype, reason });
     }
-    let n_out = (view.outer as u64).checked_mul(view.inner as u64).ok_or_else(|| invalid("too many outputs".into()))?;
-    if n_out == 0 {
+    if check(NAME, view, dtype, out, dtype, device.limits())?.is_none() {
         return Ok(());
     }
-    for (what, x) in [("outer", view.outer), ("reduced", view.r), ("inner", view.inner)] {
-        if x > i32::MAX as usize {
-            return Err(invalid(format!("the {what} extent {x} is past 2^31")));
-        }
-    }
-    let limits = device.limits();
-    let max_binding = limits.max_storage_buffer_binding_size;
-    let esize = dtype.size_in_bytes() as u64;
-    let out_bytes = (n_out * esize).next_multiple_of(4);
-    if out.size() < out_bytes {
-        return Err(invalid(format!("the output buffer holds {} bytes; {n_out} {dtype} need {out_bytes}", out.size())));
-    }
-    if out_bytes > max_binding {
-        return Err(invalid(format!("{n_out} outputs pass one storage binding ({max_binding} bytes); sum in pieces")));
-    }
-    let dims = [(view.outer, view.outer_stride), (view.r, view.r_stride), (view.inner, view.inner_stride)];
-    if let Some((_, hi)) = reach(NAME, "the input", view.offset, &dims)? {
-        let end = ((hi + 1) * esize).next_multiple_of(4);
-        if end > view.buffer.size() {
-            return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
-        }
-    }
+    let max_binding = device.limits().max_storage_buffer_binding_size;
     // Groups of outputs whose first-pass accumulators fit one binding: whole outer rows, or pieces of one row.
     let first = plan(&Geometry::of(view), true);
     let acc_bytes = first.chunks * ACC_WORDS * 4;

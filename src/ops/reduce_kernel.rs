@@ -20,12 +20,12 @@
 //! the leaves are masked whole, not per element; and the kernel divides only once per invocation. Every variant
 //! combines the same pairs: the same bits.
 
-use super::reduce_split::{Geometry, split};
+use super::reduce_split::{Geometry, check, split};
 use super::reduce_wgsl::{
     LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,
     unit_is_word,
 };
-use super::view::{Window, reach};
+use super::view::Window;
 use crate::device::Recorder;
 use crate::kernels::{KernelKey, grid_2d};
 use crate::{DType, Error, Result};
@@ -74,39 +74,19 @@ pub(crate) fn encode_reduce(
     if view.r == 0 && !op.has_identity() {
         return Err(invalid("the reduced dim is empty: there is no maximum or minimum of nothing".into()));
     }
-    let n_out = (view.outer as u64).checked_mul(view.inner as u64).ok_or_else(|| invalid("too many outputs".into()))?;
-    if n_out == 0 {
+    let Some(n_out) = check(name, view, dtype, out, out_dtype, device.limits())? else {
         return Ok(());
-    }
-    for (what, x) in [("outer", view.outer), ("reduced", view.r), ("inner", view.inner)] {
-        if x > i32::MAX as usize {
-            return Err(invalid(format!("the {what} extent {x} is past 2^31")));
-        }
-    }
+    };
     let limits = device.limits();
     let max_binding = limits.max_storage_buffer_binding_size;
-    let out_bytes = (n_out * out_dtype.size_in_bytes() as u64).next_multiple_of(4);
-    if out.size() < out_bytes {
-        return Err(invalid(format!(
-            "the output buffer holds {} bytes; {n_out} {out_dtype} need {out_bytes}",
-            out.size()
-        )));
-    }
     let accw = u64::from(acc_words(op, dtype));
-    if out_bytes > max_binding || n_out * accw * 4 > max_binding {
+    if n_out * accw * 4 > max_binding {
         return Err(invalid(format!(
-            "{n_out} outputs pass one storage binding ({max_binding} bytes); reduce in smaller pieces"
+            "the accumulators of {n_out} outputs pass one storage binding ({max_binding} bytes); reduce in smaller \
+             pieces"
         )));
     }
-    // The whole view must lie in its buffer (checked once, before any split).
     let esize = dtype.size_in_bytes() as u64;
-    let dims = [(view.outer, view.outer_stride), (view.r, view.r_stride), (view.inner, view.inner_stride)];
-    if let Some((_, hi)) = reach(name, "the input", view.offset, &dims)? {
-        let end = ((hi + 1) * esize).next_multiple_of(4);
-        if end > view.buffer.size() {
-            return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
-        }
-    }
     // Subgroups for the first tree levels: on CPU adapters, whose subgroups are consecutive invocations in order.
     let lanes = device.native().subgroup_size.filter(|n| device.info().is_software() && [8, 16, 32].contains(n));
     // Sub-leaves per invocation with 16-byte loads along R: 8 on CPU adapters (with the cheaper tree, `sum_all`

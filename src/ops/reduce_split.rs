@@ -1,10 +1,58 @@
 //! The geometry of a reduction's source, `[outer, R, inner]` with strides, and its split into dispatches whose
 //! source windows each fit one storage binding — shared by the tree reductions (`reduce_kernel.rs`) and the exact
-//! sums (`reduce_exact.rs`).
+//! sums (`reduce_exact.rs`), and the checks both make first.
 
 use super::reduce_kernel::ReduceView;
 use super::view::{Window, reach, window};
-use crate::Result;
+use crate::{DType, Error, Result};
+
+/// Checks a reduction of `view` (elements of `dtype`) into `out` (elements of `out_dtype`, one per output) before
+/// anything is recorded; returns the number of outputs, or `None` when there are none.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming `name` for an extent past 2³¹, an output buffer too small or past one storage
+/// binding, or a view that leaves its buffer (checked whole, before any split).
+pub(crate) fn check(
+    name: &'static str,
+    view: &ReduceView<'_>,
+    dtype: DType,
+    out: &wgpu::Buffer,
+    out_dtype: DType,
+    limits: &wgpu::Limits,
+) -> Result<Option<u64>> {
+    let invalid = |reason: String| Error::InvalidArgument { op: name, reason };
+    let n_out = (view.outer as u64).checked_mul(view.inner as u64).ok_or_else(|| invalid("too many outputs".into()))?;
+    if n_out == 0 {
+        return Ok(None);
+    }
+    for (what, x) in [("outer", view.outer), ("reduced", view.r), ("inner", view.inner)] {
+        if x > i32::MAX as usize {
+            return Err(invalid(format!("the {what} extent {x} is past 2^31")));
+        }
+    }
+    let max_binding = limits.max_storage_buffer_binding_size;
+    let out_bytes = (n_out * out_dtype.size_in_bytes() as u64).next_multiple_of(4);
+    if out.size() < out_bytes {
+        return Err(invalid(format!(
+            "the output buffer holds {} bytes; {n_out} {out_dtype} need {out_bytes}",
+            out.size()
+        )));
+    }
+    if out_bytes > max_binding {
+        return Err(invalid(format!(
+            "{n_out} outputs pass one storage binding ({max_binding} bytes); reduce in smaller pieces"
+        )));
+    }
+    let esize = dtype.size_in_bytes() as u64;
+    let dims = [(view.outer, view.outer_stride), (view.r, view.r_stride), (view.inner, view.inner_stride)];
+    if let Some((_, hi)) = reach(name, "the input", view.offset, &dims)? {
+        let end = ((hi + 1) * esize).next_multiple_of(4);
+        if end > view.buffer.size() {
+            return Err(invalid(format!("the input reaches byte {end} of a {}-byte buffer", view.buffer.size())));
+        }
+    }
+    Ok(Some(n_out))
+}
 
 /// The shape and strides of a view, without its buffer.
 #[derive(Clone, Copy, Debug)]
