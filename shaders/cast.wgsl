@@ -1,7 +1,7 @@
 // Exact cast {{from}} -> {{to}} (see src/cast/mod.rs for the rules). Composed after lib/u64.wgsl, lib/subword.wgsl,
 // lib/round_pack.wgsl and lib/convert.wgsl. Unit u is {{per_unit}} whole output element(s) in whole words
-// ({{unit_words}}), so sub-word outputs never race; an invocation writes {{units}} consecutive unit(s); elements past params.n (tail padding) are written
-// as zero.
+// ({{unit_words}}), so sub-word outputs never race; an invocation writes {{units}} consecutive unit(s), in
+// straight-line code (src/cast/wgsl.rs says why); elements past params.n (tail padding) are written as zero.
 
 struct Params {
     // Elements in this chunk (the bindings start at the chunk's first element).
@@ -22,7 +22,7 @@ struct Params {
 var<private> lossy_elem: bool;
 
 fn mark_lossy(c: bool) {
-    lossy_elem = lossy_elem || c;
+    {{mark_lossy}}
 }
 
 {{load_src}}
@@ -32,11 +32,11 @@ fn convert(x: vec2<u32>) -> vec2<u32> {
     {{convert}}
 }
 
-// Converts x and counts it when lossy.
-fn convert_counted(x: vec2<u32>, lossy_n: ptr<function, u32>) -> vec2<u32> {
+// Converts x and counts it when lossy and counted (an element of the tensor, not tail padding).
+fn convert_counted(x: vec2<u32>, counted: bool, lossy_n: ptr<function, u32>) -> vec2<u32> {
     lossy_elem = false;
     let r = convert(x);
-    *lossy_n += select(0u, 1u, lossy_elem);
+    *lossy_n += select(0u, 1u, lossy_elem && counted);
     return r;
 }
 
@@ -44,14 +44,6 @@ fn convert_counted(x: vec2<u32>, lossy_n: ptr<function, u32>) -> vec2<u32> {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let inv = gid.y * params.row + gid.x;
     var lossy_n = 0u;
-    // Invocation inv writes units [inv * {{units}}, inv * {{units}} + {{units}}).
-    for (var t = 0u; t < {{units}}u; t++) {
-        let u = inv * {{units}}u + t;
-        let first = u * {{per_unit}}u;
-        if first >= params.n {
-            break;
-        }
-        {{store_unit}}
-    }
+{{body}}
     {{count_lossy}}
 }

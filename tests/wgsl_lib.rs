@@ -44,3 +44,25 @@ fn u64_add_neg_and_shifts_match_rust() {
         assert_eq!(join(shr[i]), if s >= 64 { 0 } else { a[i] >> s }, "{} >> {s}", a[i]);
     }
 }
+
+/// `u64_clz` and `u64_normalise` (a shifted left by its leading zeros, and the count) against Rust, zero included,
+/// on operands of every length (the noise is shifted right by 0..64 bits).
+#[test]
+fn u64_clz_and_normalise_match_rust() {
+    let a = operands(100_000, 3);
+    let wa: Vec<_> = a.iter().map(|&v| split(v)).collect();
+    let outs = wgsl_harness::run_many_on(
+        wgsl_harness::device(),
+        U64_LIB,
+        &["vec2<u32>(u64_clz(a), 0u)", "u64_normalise(a).xy", "vec2<u32>(u64_normalise(a).z, 0u)"],
+        &wa,
+        &[],
+        &[],
+    );
+    for (i, &v) in a.iter().enumerate() {
+        let lz = v.leading_zeros();
+        assert_eq!(outs[0][i], [lz, 0], "clz {v:#x}");
+        assert_eq!(join(outs[1][i]), v.checked_shl(lz).unwrap_or(0), "normalise {v:#x}");
+        assert_eq!(outs[2][i], [lz, 0], "normalise shift {v:#x}");
+    }
+}

@@ -12,13 +12,15 @@ fn round_pack(sign: bool, e: i32, sig: vec2<u32>, sticky_in: bool, man_bits: u32
     let bias = i32((1u << (exp_bits - 1u)) - 1u);
     let emin = 1 - bias;
     let zero = u64_is_zero(sig);
-    let lz = u64_clz(sig);
+    let norm = u64_normalise(sig); // the leading one at bit 63 (the f64 strategy uses only the shift)
+    let lz = norm.z;
     let ue = 63 - i32(lz) + e; // the value's unbiased exponent (when sig != 0)
-    let ue_c = max(ue, emin); // subnormals share emin
+    // Subnormals share emin. A nonzero sig is at least 1, so ue >= e: with e >= emin (a literal e, as in every
+    // integer -> float cast) the result is never subnormal and the compiler drops the subnormal shifts below.
+    let ue_c = select(max(ue, emin), ue, e >= emin);
     // (biased exponent - 1): adding a significand whose hidden bit is set carries into the exponent field.
     let base = u32(ue_c + bias - 1);
     if man_bits < 32u {
-        let norm = u64_shl(sig, lz); // the leading one at bit 63
         let top = norm.y;
         // Bits of `top` below the result's last bit (more for subnormals).
         let drop = 31u - man_bits + u32(ue_c - ue);
@@ -30,7 +32,9 @@ fn round_pack(sign: bool, e: i32, sig: vec2<u32>, sticky_in: bool, man_bits: u32
         let round_up = half && (sticky || (q & 1u) != 0u);
         let inf = ((1u << exp_bits) - 1u) << man_bits;
         let bits = (base << man_bits) + q + select(0u, 1u, round_up);
-        let overflow = ue > bias || bits >= inf;
+        // sig < 2^64, so ue <= 63 + e: with 63 + e < bias (a literal e, as in integer -> f32 casts) no rounding
+        // reaches inf (bits <= (2 * bias - 2 + 2) << man_bits).
+        let overflow = 63 + e >= bias && (ue > bias || bits >= inf);
         mark_lossy(select(half || sticky || overflow, sticky_in, zero));
         let magnitude = select(select(bits, inf, overflow), 0u, zero);
         return vec2<u32>(magnitude | select(0u, 1u << (man_bits + exp_bits), sign), 0u);

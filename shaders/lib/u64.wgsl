@@ -26,9 +26,23 @@ fn u64_neg(a: vec2<u32>) -> vec2<u32> {
     return vec2<u32>(lo, ~a.y + select(0u, 1u, lo == 0u));
 }
 
-// The number of leading zero bits, 0..=64.
+// The number of leading zero bits, 0..=64 (one countLeadingZeros, of the top nonzero word: on SIMD CPU adapters a
+// vector countLeadingZeros is a dozen instructions).
 fn u64_clz(a: vec2<u32>) -> u32 {
-    return select(32u + countLeadingZeros(a.x), countLeadingZeros(a.y), a.y != 0u);
+    let hz = a.y == 0u;
+    return countLeadingZeros(select(a.y, a.x, hz)) + select(0u, 32u, hz);
+}
+
+// vec3(u64_shl(a, n), n) with n = u64_clz(a): a shifted left until its leading one is bit 63 (0 stays 0, n = 64),
+// with one countLeadingZeros and 32-bit shifts. For a.y != 0 the shift s = n is below 32 and the low word's top s
+// bits move up ((a.x >> 1) >> (31 - s) is a.x >> (32 - s), and 0 for s = 0); otherwise a.x moves up by s = n - 32.
+fn u64_normalise(a: vec2<u32>) -> vec3<u32> {
+    let hz = a.y == 0u;
+    let w = select(a.y, a.x, hz);
+    let rest = select(a.x, 0u, hz);
+    let s = countLeadingZeros(w); // 32 only when a == 0 (then w = rest = 0)
+    let hi = (w << (s & 31u)) | ((rest >> 1u) >> ((31u - s) & 31u));
+    return vec3<u32>(rest << (s & 31u), hi, s + select(0u, 32u, hz));
 }
 
 // a << n for any n (n >= 64 gives 0).

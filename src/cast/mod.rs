@@ -68,8 +68,10 @@
 //! `subword.wgsl` (8/16-bit packing), `round_pack.wgsl` (the one round-and-pack) and `convert.wgsl` (decode and the
 //! per-kind conversions); `shaders/cast.wgsl` is the entry point, composed per (from, to, policy, checked) by
 //! concatenation and named `{{placeholder}}` tokens, so each pair's kernel is specialised with no dtype branch at run
-//! time. One invocation writes one output word (or one 64-bit element); a tensor larger than a storage binding
-//! (`max_storage_buffer_binding_size`) is cast in chunks bound at aligned offsets, each on a 2-D grid.
+//! time. One invocation converts four units of 16 bytes of the narrower dtype, in straight-line code with vec4 loads
+//! and stores (one output word, or one 64-bit element, where the source buffer lacks room for whole vec4 words); a
+//! tensor larger than a storage binding (`max_storage_buffer_binding_size`) is cast in chunks bound at aligned
+//! offsets, each on a 2-D grid.
 
 mod host;
 pub(crate) mod kernel;

@@ -53,14 +53,16 @@ impl CastVariant {
     pub(crate) fn wgsl(&self) -> String {
         let per_unit = self.per_unit().to_string();
         let convert = convert_body(self.from, self.to, self.policy);
-        let (counter_binding, count_lossy) = if self.checked {
+        let (counter_binding, count_lossy, mark_lossy) = if self.checked {
             (
                 "@group(0) @binding(3) var<storage, read_write> lossy_count: array<atomic<u32>>;",
                 "if lossy_n > 0u {\n        atomicAdd(&lossy_count[params.slot], lossy_n);\n    }",
+                "lossy_elem = lossy_elem || c;",
             )
         } else {
-            ("", "")
+            ("", "", "")
         };
+        let body = if self.vec4 { self.vec4_body() } else { word_body(self.to, self.conversion()) };
         let entry = compose(
             CAST_TEMPLATE,
             &[
@@ -71,31 +73,52 @@ impl CastVariant {
                 ("unit_words", if self.vec4 { "vec4 loads and stores" } else { "u32 loads and stores" }),
                 ("word", if self.vec4 { "vec4<u32>" } else { "u32" }),
                 ("counter_binding", counter_binding),
+                ("mark_lossy", mark_lossy),
                 ("load_src", &if self.vec4 { String::new() } else { load_src(self.from) }),
                 ("convert", &convert),
                 ("workgroup_size", &WORKGROUP_SIZE.to_string()),
-                ("store_unit", &if self.vec4 { self.store_vec4_unit() } else { store_unit(self.to) }),
+                ("body", &body),
                 ("count_lossy", count_lossy),
             ],
         );
         [U64_LIB, SUBWORD_LIB, ROUND_PACK_LIB, CONVERT_LIB, &entry].join("\n")
     }
 
-    /// vec4 mode: the unit's source words into a local array, each element converted (zero past `params.n`),
-    /// packed into the output words, stored as whole vec4s.
-    /// vec4 mode: unit u's source vec4s loaded, each element converted (zero past `params.n`, not counted), packed
-    /// into output words and stored as whole vec4s — unrolled, every word a component of a loaded vec4 (no local
-    /// arrays, which lavapipe keeps in memory when indexed in a loop).
-    fn store_vec4_unit(&self) -> String {
+    /// The call that converts element `X` (in range when `IN`): counted when checked (elements out of range are
+    /// not), plain otherwise (no counting code at all).
+    fn conversion(&self) -> &'static str {
+        if self.checked { "convert_counted(X, IN, &lossy_n)" } else { "convert(X)" }
+    }
+
+    /// vec4 mode: the body of `main`, its units unrolled into straight-line code with no branch per element: on
+    /// lavapipe 8 invocations are the lanes of one SIMD register, a loop runs until its last lane leaves, and both
+    /// sides of a branch run (masked) whenever any lane takes it, so a per-lane loop exit and per-element `if`s cost
+    /// every invocation. Each element is converted, and replaced by zero past `params.n` (tail padding) by a
+    /// select; a unit's stores are skipped when the unit starts past `params.n` (its loads read in bounds or are
+    /// clamped by the bounds checks, and are ignored).
+    fn vec4_body(&self) -> String {
+        let (e, units) = (self.per_unit(), self.units_per_invocation());
+        let mut s = format!("    let u0 = inv * {units}u;\n");
+        for t in 0..units {
+            s.push_str(&format!("    {{\n        let u = u0 + {t}u;\n        let first = u * {e}u;\n"));
+            s.push_str(&self.vec4_unit("        "));
+            s.push_str("    }\n");
+        }
+        s
+    }
+
+    /// vec4 mode: unit u's source vec4s loaded, each element converted, packed into output words and stored as
+    /// whole vec4s — every word a component of a loaded vec4 (no local arrays, which lavapipe keeps in memory when
+    /// indexed in a loop). Elements past `params.n` (tail padding) are written as zero and not counted.
+    fn vec4_unit(&self, indent: &str) -> String {
         let e = self.per_unit();
         let (ws, wo) = (e * self.from.size_in_bytes() as u32 / 4, e * self.to.size_in_bytes() as u32 / 4);
         const LANE: [&str; 4] = ["x", "y", "z", "w"];
         let word = |i: u32| format!("x{}.{}", i / 4, LANE[(i % 4) as usize]);
         let mut s = String::new();
         for v in 0..ws / 4 {
-            s.push_str(&format!("let x{v} = src[u * {}u + {v}u];\n    ", ws / 4));
+            s.push_str(&format!("{indent}let x{v} = src[u * {}u + {v}u];\n", ws / 4));
         }
-        let mut out_words = Vec::new();
         for j in 0..e {
             let x = match self.from.size_in_bytes() {
                 1 => format!("vec2<u32>(sub_get({}, {}u, 8u), 0u)", word(j / 4), j % 4),
@@ -103,10 +126,9 @@ impl CastVariant {
                 4 => format!("vec2<u32>({}, 0u)", word(j)),
                 _ => format!("vec2<u32>({}, {})", word(2 * j), word(2 * j + 1)),
             };
-            // Elements past params.n (tail padding) are written as zero, and not counted.
+            let call = self.conversion().replace('X', &x).replace("IN", &format!("in{j}"));
             s.push_str(&format!(
-                "var r{j} = vec2<u32>(0u);\n    if first + {j}u < params.n {{\n        \
-                 r{j} = convert_counted({x}, &lossy_n);\n    }}\n    "
+                "{indent}let in{j} = first + {j}u < params.n;\n{indent}let r{j} = select(vec2<u32>(0u), {call}, in{j});\n"
             ));
         }
         let packed = |per: u32, bits: u32| -> Vec<String> {
@@ -117,16 +139,18 @@ impl CastVariant {
                 })
                 .collect()
         };
-        match self.to.size_in_bytes() {
-            1 => out_words = packed(4, 8),
-            2 => out_words = packed(2, 16),
-            4 => out_words.extend((0..e).map(|j| format!("r{j}.x"))),
-            _ => out_words.extend((0..e).flat_map(|j| [format!("r{j}.x"), format!("r{j}.y")])),
-        }
+        let out_words: Vec<String> = match self.to.size_in_bytes() {
+            1 => packed(4, 8),
+            2 => packed(2, 16),
+            4 => (0..e).map(|j| format!("r{j}.x")).collect(),
+            _ => (0..e).flat_map(|j| [format!("r{j}.x"), format!("r{j}.y")]).collect(),
+        };
+        s.push_str(&format!("{indent}if first < params.n {{\n"));
         for v in 0..wo / 4 {
             let w = &out_words[(4 * v) as usize..(4 * v + 4) as usize];
-            s.push_str(&format!("dst[u * {}u + {v}u] = vec4<u32>({});\n    ", wo / 4, w.join(", ")));
+            s.push_str(&format!("{indent}    dst[u * {}u + {v}u] = vec4<u32>({});\n", wo / 4, w.join(", ")));
         }
+        s.push_str(&format!("{indent}}}\n"));
         s
     }
 }
@@ -152,21 +176,26 @@ fn load_src(from: DType) -> String {
     )
 }
 
-fn store_unit(to: DType) -> String {
-    match to.size_in_bytes() {
+/// Word mode: the body of `main` (one unit per invocation): one output word of 8/16-bit outputs, or one element.
+fn word_body(to: DType, conversion: &str) -> String {
+    let conv = |j: &str| conversion.replace('X', &format!("load_src({j})")).replace("IN", "true");
+    let store = match to.size_in_bytes() {
         n @ (1 | 2) => {
             let bits = n * 8;
             let k = 4 / n;
             format!(
-                "var word = 0u;\n    for (var t = 0u; t < {k}u; t++) {{\n        if first + t < params.n {{\n            \
-                 word = sub_put(word, t, {bits}u, convert_counted(load_src(first + t), &lossy_n).x);\n        }}\n    }}\n    \
-                 dst[u] = word;"
+                "var word = 0u;\n        for (var t = 0u; t < {k}u; t++) {{\n            if first + t < params.n {{\n                \
+                 word = sub_put(word, t, {bits}u, {}.x);\n            }}\n        }}\n        dst[u] = word;",
+                conv("first + t")
             )
         }
-        4 => "dst[u] = convert_counted(load_src(first), &lossy_n).x;".into(),
-        _ => "let r = convert_counted(load_src(first), &lossy_n);\n    dst[2u * u] = r.x;\n    dst[2u * u + 1u] = r.y;"
-            .into(),
-    }
+        4 => format!("dst[u] = {}.x;", conv("first")),
+        _ => format!("let r = {};\n        dst[2u * u] = r.x;\n        dst[2u * u + 1u] = r.y;", conv("first")),
+    };
+    format!(
+        "    let u = inv;\n    let first = u * {}u;\n    if first < params.n {{\n        {store}\n    }}",
+        per_unit(to)
+    )
 }
 
 /// (stored mantissa bits, exponent bits) of a float dtype, from [`DType::float_format`].
