@@ -13,35 +13,18 @@
 //! round's output returned to the pool), so they are kernel time plus one submit and wait; the roof is one
 //! dispatch submitted and waited for.
 
+#[path = "common/contest.rs"]
+mod contest;
 #[path = "common/roof.rs"]
 mod roof;
 
-use std::time::Instant;
-
+use contest::{Entry, device_op};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use roof::{Roof, RoofShape};
-use wgpu_tensor::{Array, DType, Device, DeviceOptions, DeviceTensor};
+use wgpu_tensor::{Array, DType, Device, DeviceOptions};
 
 const N: usize = 16 << 20;
 const SIDE: usize = 4096;
-
-/// One timed contender.
-struct Entry {
-    name: String,
-    best: f64,
-    cpu: f64,
-    run: Box<dyn FnMut()>,
-}
-
-/// Times `f` once: `synchronize` before, the op, `synchronize` after.
-fn device_op(device: &Device, mut f: impl FnMut() -> DeviceTensor + 'static) -> Box<dyn FnMut()> {
-    let device = device.clone();
-    Box::new(move || {
-        let out = f();
-        device.synchronize().expect("synchronize");
-        drop(out);
-    })
-}
 
 /// The roofs of `inputs` → `out` bytes per element, 1, 2 and 4 vec4 words per invocation (and optional work).
 fn roofs(device: &Device, inputs: &[u32], out: u32, work: &'static str, n: usize) -> Vec<(String, Box<dyn FnMut()>)> {
@@ -64,23 +47,6 @@ struct Case {
     /// Index of the op, and the range of roof entries (the best of them is the roof).
     op: usize,
     roof: std::ops::Range<usize>,
-}
-
-fn entry(name: impl Into<String>, run: Box<dyn FnMut()>) -> Entry {
-    Entry { name: name.into(), best: f64::MAX, cpu: f64::MAX, run }
-}
-
-/// CPU time of this process's threads so far (lavapipe runs the kernels on its own threads here), from
-/// `/proc/self/task/*/schedstat`: on a shared machine it measures the work a kernel costs, less disturbed than the
-/// wall clock by other processes (0 where it cannot be read).
-fn cpu_seconds() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
-    let ns: u64 = tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
-        .sum();
-    ns as f64 * 1e-9
 }
 
 fn random_f32(rng: &mut StdRng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
@@ -110,12 +76,12 @@ fn main() {
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "f32 add differs from the host");
         let (pa, pb) =
             (portable.upload(&Array::from(a.clone())).unwrap(), portable.upload(&Array::from(b.clone())).unwrap());
-        let mut entries = vec![entry("device add", device_op(&device, move || ta.add(&tb).unwrap()))];
+        let mut entries = vec![Entry::new("device add", device_op(&device, move || ta.add(&tb).unwrap()))];
         let roof = entries.len()..entries.len() + 3;
-        entries.extend(roofs(&device, &[4, 4], 4, "", N).into_iter().map(|(n, r)| entry(format!("roof {n}"), r)));
-        entries.push(entry("portable add", device_op(&portable, move || pa.add(&pb).unwrap())));
+        entries.extend(roofs(&device, &[4, 4], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
+        entries.push(Entry::new("portable add", device_op(&portable, move || pa.add(&pb).unwrap())));
         let (ha, hb) = (ndarray::Array1::from(a), ndarray::Array1::from(b));
-        entries.push(entry("host ndarray", Box::new(move || drop(std::hint::black_box(&ha + &hb)))));
+        entries.push(Entry::new("host ndarray", Box::new(move || drop(std::hint::black_box(&ha + &hb)))));
         cases.push(Case { name: "f32 add 16M", goal: 0.8, entries, op: 0, roof });
     }
     // [4096, 4096] f32 + [1, 4096] row: the same roof.
@@ -127,12 +93,12 @@ fn main() {
         let got = ta.add(&tr).unwrap().download().unwrap();
         let want: Vec<f32> = a.iter().enumerate().map(|(i, x)| x + row[i % SIDE]).collect();
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "row-broadcast add differs from the host");
-        let mut entries = vec![entry("device add row", device_op(&device, move || ta.add(&tr).unwrap()))];
+        let mut entries = vec![Entry::new("device add row", device_op(&device, move || ta.add(&tr).unwrap()))];
         let roof = entries.len()..entries.len() + 3;
-        entries.extend(roofs(&device, &[4, 4], 4, "", N).into_iter().map(|(n, r)| entry(format!("roof {n}"), r)));
+        entries.extend(roofs(&device, &[4, 4], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let ha = ndarray::Array2::from_shape_vec((SIDE, SIDE), a).unwrap();
         let hr = ndarray::Array2::from_shape_vec((1, SIDE), row).unwrap();
-        entries.push(entry("host ndarray", Box::new(move || drop(std::hint::black_box(&ha + &hr)))));
+        entries.push(Entry::new("host ndarray", Box::new(move || drop(std::hint::black_box(&ha + &hr)))));
         cases.push(Case { name: "f32 add [4096,4096]+[1,4096]", goal: 0.7, entries, op: 0, roof });
     }
     // i64 add on the portable device: 16 B in, 8 B out.
@@ -144,24 +110,27 @@ fn main() {
         let got = ta.add(&tb).unwrap().download().unwrap();
         let want: Vec<i64> = a.iter().zip(&b).map(|(x, y)| x.wrapping_add(*y)).collect();
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "i64 add differs from the host");
-        let mut entries = vec![entry("portable add", device_op(&portable, move || ta.add(&tb).unwrap()))];
+        let mut entries = vec![Entry::new("portable add", device_op(&portable, move || ta.add(&tb).unwrap()))];
         let roof = entries.len()..entries.len() + 3;
-        entries.extend(roofs(&portable, &[8, 8], 8, "", N).into_iter().map(|(n, r)| entry(format!("roof {n}"), r)));
+        entries
+            .extend(roofs(&portable, &[8, 8], 8, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let (ha, hb) = (ndarray::Array1::from(a), ndarray::Array1::from(b));
-        entries.push(entry("host ndarray", Box::new(move || drop(std::hint::black_box(&ha + &hb)))));
+        entries.push(Entry::new("host ndarray", Box::new(move || drop(std::hint::black_box(&ha + &hb)))));
         cases.push(Case { name: "i64 add 16M (portable)", goal: 0.8, entries, op: 0, roof });
     }
     // f32 exp: 4 B in, 4 B out; WGSL's built-in exp in the best roof shape beside it.
     if want("f32 exp 16M") {
         let a = random_f32(&mut rng, N, -80.0, 80.0);
         let ta = device.upload(&Array::from(a.clone())).unwrap();
-        let mut entries = vec![entry("device exp", device_op(&device, move || ta.exp().unwrap()))];
+        let mut entries = vec![Entry::new("device exp", device_op(&device, move || ta.exp().unwrap()))];
         let roof = entries.len()..entries.len() + 3;
-        entries.extend(roofs(&device, &[4], 4, "", N).into_iter().map(|(n, r)| entry(format!("roof {n}"), r)));
+        entries.extend(roofs(&device, &[4], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let builtin = "acc = bitcast<vec4<u32>>(exp(bitcast<vec4<f32>>(acc)));";
-        entries.extend(roofs(&device, &[4], 4, builtin, N).into_iter().map(|(n, r)| entry(format!("WGSL exp {n}"), r)));
+        entries.extend(
+            roofs(&device, &[4], 4, builtin, N).into_iter().map(|(n, r)| Entry::new(format!("WGSL exp {n}"), r)),
+        );
         let ha = ndarray::Array1::from(a);
-        entries.push(entry("host ndarray", Box::new(move || drop(std::hint::black_box(ha.mapv(f32::exp))))));
+        entries.push(Entry::new("host ndarray", Box::new(move || drop(std::hint::black_box(ha.mapv(f32::exp))))));
         cases.push(Case { name: "f32 exp 16M", goal: 0.5, entries, op: 0, roof });
     }
     // i64 -> f32 cast on the portable device: 8 B in, 4 B out.
@@ -171,11 +140,11 @@ fn main() {
         let got = ta.cast(DType::F32).unwrap().download().unwrap();
         let want: Vec<f32> = a.iter().map(|&x| x as f32).collect();
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "i64 -> f32 differs from the host");
-        let mut entries = vec![entry("portable cast", device_op(&portable, move || ta.cast(DType::F32).unwrap()))];
+        let mut entries = vec![Entry::new("portable cast", device_op(&portable, move || ta.cast(DType::F32).unwrap()))];
         let roof = entries.len()..entries.len() + 3;
-        entries.extend(roofs(&portable, &[8], 4, "", N).into_iter().map(|(n, r)| entry(format!("roof {n}"), r)));
+        entries.extend(roofs(&portable, &[8], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let ha = ndarray::Array1::from(a);
-        entries.push(entry("host ndarray", Box::new(move || drop(std::hint::black_box(ha.mapv(|x| x as f32))))));
+        entries.push(Entry::new("host ndarray", Box::new(move || drop(std::hint::black_box(ha.mapv(|x| x as f32))))));
         cases.push(Case { name: "cast i64->f32 16M (portable)", goal: 0.8, entries, op: 0, roof });
     }
 
@@ -183,12 +152,7 @@ fn main() {
     for round in 0..=rounds {
         for case in &mut cases {
             for e in &mut case.entries {
-                let (t, c) = (Instant::now(), cpu_seconds());
-                (e.run)();
-                if round > 0 {
-                    e.best = e.best.min(t.elapsed().as_secs_f64());
-                    e.cpu = e.cpu.min(cpu_seconds() - c);
-                }
+                e.time(round > 0);
             }
         }
     }

@@ -12,53 +12,19 @@
 //! machine the wall clock also counts other processes' turns). Device times are `synchronize()` → op → `synchronize()` (kernel time plus one submit and wait); the
 //! roof is its dispatches in one encoder, submitted and waited for.
 
-use std::time::Instant;
+#[path = "common/contest.rs"]
+mod contest;
 
+use contest::{Entry, device_op};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use wgpu::util::DeviceExt;
-use wgpu_tensor::{Array, Device, DeviceTensor};
+use wgpu_tensor::{Array, Device};
 
 const N: usize = 64 << 20;
 const SIDE: usize = 4096;
 const ROOF: &str = include_str!("../shaders/reduce_roof.wgsl");
 /// vec4 loads per roof invocation.
 const PER: u32 = 4;
-
-/// One timed contender.
-struct Entry {
-    name: String,
-    best: f64,
-    /// Best CPU time of the process's threads over a run (see [`cpu_seconds`]).
-    cpu: f64,
-    run: Box<dyn FnMut()>,
-}
-
-fn entry(name: impl Into<String>, run: Box<dyn FnMut()>) -> Entry {
-    Entry { name: name.into(), best: f64::MAX, cpu: f64::MAX, run }
-}
-
-/// CPU time of this process's threads so far (lavapipe runs the kernels on its own threads here), from
-/// `/proc/self/task/*/schedstat`: on a shared machine it measures the work a kernel costs, less disturbed than the
-/// wall clock by other processes (0 where it cannot be read).
-fn cpu_seconds() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
-    let ns: u64 = tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
-        .sum();
-    ns as f64 * 1e-9
-}
-
-/// Times `f` once: `synchronize` before, the op, `synchronize` after.
-fn device_op(device: &Device, mut f: impl FnMut() -> DeviceTensor + 'static) -> Box<dyn FnMut()> {
-    let device = device.clone();
-    Box::new(move || {
-        let out = f();
-        device.synchronize().expect("synchronize");
-        drop(out);
-    })
-}
 
 /// The read-only roof over `bytes` of a buffer of its own: one dispatch per window of at most one binding.
 fn read_roof(device: &Device, bytes: u64, blocked: bool) -> Box<dyn FnMut()> {
@@ -158,7 +124,10 @@ struct Case {
 }
 
 fn roofs(device: &Device, bytes: u64) -> Vec<Entry> {
-    vec![entry("roof blocked", read_roof(device, bytes, true)), entry("roof strided", read_roof(device, bytes, false))]
+    vec![
+        Entry::new("roof blocked", read_roof(device, bytes, true)),
+        Entry::new("roof strided", read_roof(device, bytes, false)),
+    ]
 }
 
 fn main() {
@@ -178,7 +147,7 @@ fn main() {
     let bytes = (N * 4) as u64;
     let sq_bytes = (SIDE * SIDE * 4) as u64;
     let mut cases = Vec::new();
-    let op = |name: &str, f: Box<dyn FnMut()>| entry(name, f);
+    let op = |name: &str, f: Box<dyn FnMut()>| Entry::new(name, f);
     {
         let t = flat.clone();
         let mut entries = vec![op("sum_all", device_op(&device, move || t.sum_all().unwrap()))];
@@ -207,12 +176,7 @@ fn main() {
     for round in 0..=rounds {
         for case in &mut cases {
             for e in &mut case.entries {
-                let (t, c) = (Instant::now(), cpu_seconds());
-                (e.run)();
-                if round > 0 {
-                    e.best = e.best.min(t.elapsed().as_secs_f64());
-                    e.cpu = e.cpu.min(cpu_seconds() - c);
-                }
+                e.time(round > 0);
             }
         }
     }
