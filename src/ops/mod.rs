@@ -59,8 +59,6 @@ mod matmul_tests;
 #[cfg(test)]
 mod reduce_exact_tests;
 #[cfg(test)]
-mod reduce_speed;
-#[cfg(test)]
 mod reduce_tests;
 #[cfg(test)]
 mod reduce_tree_tests;

@@ -43,16 +43,7 @@ pub(crate) struct ReduceView<'a> {
     pub inner_stride: isize,
 }
 
-impl<'a> ReduceView<'a> {
-    #[cfg(test)]
-    /// A contiguous `[outer, r, inner]` view of `buffer`.
-    pub(crate) fn contiguous(buffer: &'a wgpu::Buffer, outer: usize, r: usize, inner: usize) -> Self {
-        let (o, ri) = ((r * inner) as isize, inner as isize);
-        ReduceView { buffer, offset: 0, outer, r, inner, outer_stride: o, r_stride: ri, inner_stride: 1 }
-    }
-}
-
-/// Records the reduction `op` of `view` (elements of `dtype`) into `encoder`; `out` receives `outer·inner`
+/// Records the reduction `op` of `view` (elements of `dtype`) on the stream; `out` receives `outer·inner`
 /// elements of [`output_dtype`] from byte 0, packed as the storage convention says.
 ///
 /// # Errors
