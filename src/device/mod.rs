@@ -49,8 +49,8 @@ pub struct DeviceOptions {
     /// Only accept a software adapter (Mesa lavapipe/llvmpipe, WARP): reproducible results on any machine.
     pub force_software: bool,
     /// Enable the native extensions the adapter offers (MAPPABLE_PRIMARY_BUFFERS, SHADER_INT64, SHADER_F16,
-    /// SHADER_F64) for faster paths that tests prove bit-identical. `false` forces the portable path that any
-    /// WebGPU adapter runs.
+    /// SHADER_F64, SUBGROUP) for faster paths that tests prove bit-identical. `false` forces the portable path that
+    /// any WebGPU adapter runs.
     pub native_extensions: bool,
     /// How uploads and downloads move bytes (see [`TransferPath`]); `Auto` picks the fastest the adapter offers.
     pub transfer_path: TransferPath,
