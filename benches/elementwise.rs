@@ -18,7 +18,7 @@ mod contest;
 #[path = "common/roof.rs"]
 mod roof;
 
-use contest::{Entry, device_op};
+use contest::{Entry, device_op, time_round};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use roof::{Roof, RoofShape};
 use wgpu_tensor::{Array, DType, Device, DeviceOptions};
@@ -151,9 +151,7 @@ fn main() {
     // A warm-up round (pipelines compiled, pooled outputs allocated), then the timed rounds, interleaved.
     for round in 0..=rounds {
         for case in &mut cases {
-            for e in &mut case.entries {
-                e.time(round > 0);
-            }
+            time_round(&mut case.entries, round);
         }
     }
 

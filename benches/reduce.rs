@@ -1,11 +1,12 @@
 //! Reduction time against a read-only roof (`shaders/reduce_roof.wgsl`): the best plain WGSL kernel on the same
-//! adapter that reads the same bytes with 16-byte loads (4 vec4 per invocation, blocked or strided, the faster kept)
-//! and writes nothing, bound in windows of at most one storage binding. Also the cost of exactness: `sum_exact`
-//! beside `sum_all` on the same 64 M f32.
+//! adapter that reads the same bytes with 16-byte loads and writes nothing, bound in windows of at most one storage
+//! binding — the fastest of four layouts in each run (4 or 8 vec4 per invocation blocked, 4 strided, 32 interleaved
+//! across groups of 8 invocations). Also the cost of exactness: `sum_exact` beside `sum_all` on the same 64 M f32.
 //!
 //! ```text
 //! cargo bench --bench reduce            # 9 rounds
 //! cargo bench --bench reduce -- 15      # rounds
+//! cargo bench --bench reduce -- first 5 # only the cases whose name contains a filter word
 //! ```
 //! Each round runs every contender once, interleaved (the machine is shared and noisy); a contender's time is its
 //! best round, in wall-clock time and in CPU time of the process's threads (lavapipe's workers; on a shared
@@ -15,7 +16,7 @@
 #[path = "common/contest.rs"]
 mod contest;
 
-use contest::{Entry, device_op};
+use contest::{Entry, device_op, time_round};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use wgpu::util::DeviceExt;
 use wgpu_tensor::{Array, Device};
@@ -23,16 +24,52 @@ use wgpu_tensor::{Array, Device};
 const N: usize = 64 << 20;
 const SIDE: usize = 4096;
 const ROOF: &str = include_str!("../shaders/reduce_roof.wgsl");
-/// vec4 loads per roof invocation.
-const PER: u32 = 4;
+
+/// Which 16-byte words invocation `u` of a roof reads (`per` of them).
+#[derive(Clone, Copy)]
+enum Layout {
+    /// Words u·per … u·per + per − 1.
+    Blocked { per: u32 },
+    /// Words u, u + total, u + 2·total, … (consecutive invocations on consecutive words).
+    Strided { per: u32 },
+    /// Groups of `lanes` consecutive invocations read a block of lanes·per words, invocation k of a group words
+    /// k, k + lanes, k + 2·lanes, … (on lavapipe, whose SIMD batches are 8 invocations, the fastest read measured).
+    Interleaved { per: u32, lanes: u32 },
+}
+
+impl Layout {
+    fn per(self) -> u32 {
+        match self {
+            Layout::Blocked { per } | Layout::Strided { per } | Layout::Interleaved { per, .. } => per,
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            Layout::Blocked { per } => format!("roof blocked {per}"),
+            Layout::Strided { per } => format!("roof strided {per}"),
+            Layout::Interleaved { per, lanes } => format!("roof interl. {per}/{lanes}"),
+        }
+    }
+
+    fn index(self) -> String {
+        match self {
+            Layout::Blocked { per } => format!("u * {per}u + t"),
+            Layout::Strided { .. } => "u + t * total".to_string(),
+            Layout::Interleaved { per, lanes } => {
+                format!("(u / {lanes}u) * {}u + u % {lanes}u + t * {lanes}u", per * lanes)
+            }
+        }
+    }
+}
 
 /// The read-only roof over `bytes` of a buffer of its own: one dispatch per window of at most one binding.
-fn read_roof(device: &Device, bytes: u64, blocked: bool) -> Box<dyn FnMut()> {
-    let index = if blocked { format!("u * {PER}u + t") } else { "u + t * total".to_string() };
+fn read_roof(device: &Device, bytes: u64, layout: Layout) -> Box<dyn FnMut()> {
+    let per = layout.per();
     let wgsl = ROOF
-        .replace("{{per}}", &PER.to_string())
-        .replace("{{layout}}", if blocked { "blocked" } else { "strided" })
-        .replace("{{index}}", &index);
+        .replace("{{per}}", &per.to_string())
+        .replace("{{layout}}", &layout.name())
+        .replace("{{index}}", &layout.index());
     assert!(!wgsl.contains("{{"), "a roof placeholder survived");
     let d = device.wgpu_device().clone();
     let q = device.wgpu_queue().clone();
@@ -68,7 +105,7 @@ fn read_roof(device: &Device, bytes: u64, blocked: bool) -> Box<dyn FnMut()> {
     while at < bytes {
         let size = (bytes - at).min(max);
         let n4 = (size / 16) as u32;
-        let workgroups = n4.div_ceil(256 * PER);
+        let workgroups = n4.div_ceil(256 * per);
         let max_dim = limits.max_compute_workgroups_per_dimension;
         let gy = workgroups.div_ceil(max_dim);
         let gx = workgroups.div_ceil(gy);
@@ -123,15 +160,23 @@ struct Case {
     against: &'static str,
 }
 
+/// The roof candidates: the reference is the fastest of them in each run.
+const ROOFS: [Layout; 4] = [
+    Layout::Blocked { per: 4 },
+    Layout::Blocked { per: 8 },
+    Layout::Strided { per: 4 },
+    Layout::Interleaved { per: 32, lanes: 8 },
+];
+
 fn roofs(device: &Device, bytes: u64) -> Vec<Entry> {
-    vec![
-        Entry::new("roof blocked", read_roof(device, bytes, true)),
-        Entry::new("roof strided", read_roof(device, bytes, false)),
-    ]
+    ROOFS.iter().map(|&l| Entry::new(l.name(), read_roof(device, bytes, l))).collect()
 }
 
 fn main() {
-    let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(9);
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let rounds: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(9);
+    let filters: Vec<&String> = args.iter().filter(|a| a.parse::<usize>().is_err()).collect();
+    let want = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
     let device = Device::new().expect("an adapter");
     println!("adapter: {}", device.info());
     let mut rng = StdRng::seed_from_u64(10);
@@ -152,7 +197,14 @@ fn main() {
         let t = flat.clone();
         let mut entries = vec![op("sum_all", device_op(&device, move || t.sum_all().unwrap()))];
         entries.extend(roofs(&device, bytes));
-        cases.push(Case { name: "f32 sum_all 64M", goal: Some(0.8), entries, op: 0, roof: 1..3, against: "roof" });
+        cases.push(Case {
+            name: "f32 sum_all 64M",
+            goal: Some(0.8),
+            entries,
+            op: 0,
+            roof: 1..1 + ROOFS.len(),
+            against: "roof",
+        });
     }
     for (name, dim) in [("f32 sum last dim [4096,4096]", 1), ("f32 sum first dim [4096,4096]", 0)] {
         let t = square.clone();
@@ -160,7 +212,7 @@ fn main() {
         entries.extend(roofs(&device, sq_bytes));
         let t = square.clone();
         entries.push(op("sum_exact", device_op(&device, move || t.sum_exact(&[dim], false).unwrap())));
-        cases.push(Case { name, goal: Some(0.6), entries, op: 0, roof: 1..3, against: "roof" });
+        cases.push(Case { name, goal: Some(0.6), entries, op: 0, roof: 1..1 + ROOFS.len(), against: "roof" });
     }
     {
         let (t, u) = (flat.clone(), flat.clone());
@@ -172,19 +224,18 @@ fn main() {
         cases.push(Case { name: "f32 sum_all_exact 64M", goal: None, entries, op: 0, roof: 1..2, against: "sum_all" });
     }
 
+    cases.retain(|c| want(c.name));
     // A warm-up round (pipelines compiled, pooled outputs allocated), then the timed rounds, interleaved.
     for round in 0..=rounds {
         for case in &mut cases {
-            for e in &mut case.entries {
-                e.time(round > 0);
-            }
+            time_round(&mut case.entries, round);
         }
     }
 
     println!("best of {rounds} interleaved rounds; ratio = reference time / contender time (1 = the reference)");
     println!("(cpu: CPU time of the process's threads, less disturbed by other processes on a shared machine)");
     println!(
-        "{:<32} {:<14} {:>9} {:>8} {:>7} {:>8} {:>7}",
+        "{:<32} {:<18} {:>9} {:>8} {:>7} {:>8} {:>7}",
         "case", "contender", "ms", "GB/s", "ratio", "cpu ms", "ratio"
     );
     let mut summary = Vec::new();
@@ -195,7 +246,7 @@ fn main() {
         for e in &case.entries {
             let gbs = case_bytes as f64 / e.best / 1e9;
             println!(
-                "{:<32} {:<14} {:>9.2} {:>8.2} {:>7.2} {:>8.2} {:>7.2}",
+                "{:<32} {:<18} {:>9.2} {:>8.2} {:>7.2} {:>8.2} {:>7.2}",
                 case.name,
                 e.name,
                 e.best * 1e3,

@@ -32,6 +32,16 @@ impl Entry {
     }
 }
 
+/// Times each of `entries` once (round 0 is a warm-up, not kept), starting at entry `round % len`: the order
+/// rotates from round to round, so no contender always runs first after another case's (measured on lavapipe:
+/// the first entry of a case ran up to ~7% slower than the same op run second).
+pub fn time_round(entries: &mut [Entry], round: usize) {
+    let n = entries.len();
+    for k in 0..n {
+        entries[(round + k) % n].time(round > 0);
+    }
+}
+
 /// CPU time of this process's threads so far (lavapipe runs the kernels on its own threads here), from
 /// `/proc/self/task/*/schedstat`: on a shared machine it measures the work a kernel costs, less disturbed than the
 /// wall clock by other processes (0 where it cannot be read).
