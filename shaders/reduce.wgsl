@@ -31,7 +31,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> src: array<{{src_word}}>;
-@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<{{dst_word}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 const W: u32 = {{w}}u;
@@ -40,28 +40,37 @@ const W: u32 = {{w}}u;
 
 {{fns}}
 
+// The (o, i) of pair q of this dispatch (composed for the pass: integer division is a loop over the lanes on CPU
+// adapters, so there is none where inner is 1 or the dispatch covers one outer row).
+fn split_q(q: u32) -> vec2<u32> {
+    {{split_q}}
+}
+
 // Stores element t of a slot's result: chunk c of the pairs (o, i + t) from the slot's first pair q (a multiple of
-// W, in one row). Integer division is a loop over the lanes on CPU adapters: the callers compute (o, i) once.
+// W, in one row).
 fn finish(c: u32, q: u32, o: u32, i: u32, t: u32, a: Acc) {
     if q < p.n_p {
         store_acc((o * p.chunks + c) * p.inner + i + t - p.dst_first, a);
     }
 }
 
+// Stores a slot's W results (chunk c of the pairs (o, i..i + W)).
+fn finish_all(c: u32, q: u32, o: u32, i: u32, a: array<Acc, W>) {
+    {{store_all}}
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-    let g = wid.x + wid.y * p.groups_x;
-    if g >= p.total {
-        return;
-    }
+    {{groups}}
     let leaves = p.leaves;
-    let slots = 256u / leaves;
-    let c = p.c0 + g / p.col_groups;
+    let slots = 256u >> countTrailingZeros(leaves);
+    let c = p.c0 + cg;
     {{mapping}}
-    let q = ((g % p.col_groups) * slots + s) * W;
+    let q = (col * slots + s) * W;
     let valid = q < p.n_p;
-    let o = p.o0 + q / p.inner;
-    let i = q - (o - p.o0) * p.inner;
+    let oi = split_q(q);
+    let o = oi.x;
+    let i = oi.y;
     let base = p.off + i32(o) * p.so + i32(i) * p.si;
     let r0 = (c * leaves + l) * {{leaf_len}}u;
     var acc: array<Acc, W>;

@@ -46,6 +46,7 @@ pub(crate) mod matmul_cpu_wgsl;
 pub(crate) mod matmul_kernel;
 pub(crate) mod matmul_wgsl;
 pub(crate) mod reduce_exact;
+mod reduce_interleave;
 pub(crate) mod reduce_kernel;
 pub(crate) mod reduce_split;
 mod reduce_tree;
@@ -58,6 +59,8 @@ mod matmul_speed;
 mod matmul_tests;
 #[cfg(test)]
 mod reduce_exact_tests;
+#[cfg(test)]
+mod reduce_interleave_tests;
 #[cfg(test)]
 mod reduce_tests;
 #[cfg(test)]

@@ -17,13 +17,15 @@
 //! at per-lane addresses is a loop over the lanes, integer division too, and both sides of every branch run): the
 //! first levels of the workgroup tree run as subgroup shuffles where subgroups are consecutive invocations (one
 //! barrier in all); a pass whose tree needs no workgroup memory has no barrier; where R is a multiple of the leaf
-//! the leaves are masked whole, not per element; and the kernel divides only once per invocation. Every variant
-//! combines the same pairs: the same bits.
+//! the leaves are masked whole, not per element, and their loads are one per-lane start plus uniform steps; where R
+//! is a multiple of a subgroup's leaves the subgroup loads them interleaved across its lanes and a butterfly of
+//! shuffles hands each lane its own (`reduce_interleave.rs`); the grid is (column group, chunk) and pair indices
+//! split without a division wherever they can be. Every variant combines the same pairs: the same bits.
 
 use super::reduce_split::{Geometry, check, split};
 use super::reduce_wgsl::{
-    LEAF, LeafMode, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word, output_dtype,
-    unit_is_word,
+    Grid, LEAF, LeafMode, Pairs, PassVariant, ReduceOp, WORKGROUP, acc_words, finish_kernel, finish_per_word,
+    output_dtype, unit_is_word,
 };
 use super::view::Window;
 use crate::device::Recorder;
@@ -144,7 +146,7 @@ struct Source {
 
 /// The shape of one pass.
 #[derive(Clone, Copy, Debug)]
-struct Pass {
+pub(super) struct Pass {
     mode: LeafMode,
     /// Leaves per workgroup (a power of two ≤ 256); 256 / leaves slots of outputs.
     leaves: u32,
@@ -156,11 +158,13 @@ struct Pass {
     lanes: u32,
     /// R is a multiple of the leaf: no per-element masks.
     full: bool,
+    /// A subgroup's leaves loaded interleaved across its lanes.
+    pub(super) interleave: bool,
 }
 
 /// The load mode and workgroup shape of a pass over `v`; `lanes`: the subgroup size usable for the tree (or 0);
 /// `max_sub`: the most sub-leaves per invocation with 16-byte loads along R.
-fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32, max_sub: u64) -> Pass {
+pub(super) fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32, max_sub: u64) -> Pass {
     let word = unit_is_word(op, dtype, first);
     let m4 = |s: isize, extent: usize| extent <= 1 || s % 4 == 0;
     let aligned = v.offset.is_multiple_of(4) && m4(v.outer_stride, v.outer);
@@ -193,7 +197,14 @@ fn plan_pass(op: ReduceOp, dtype: DType, v: &Geometry, first: bool, lanes: u32, 
     let leaves = (needed / sub).min(max_leaves) as u32;
     let chunks = (v.r as u64).div_ceil(u64::from(LEAF * sub as u32 * leaves)).max(1);
     let full = v.r > 0 && (v.r as u64).is_multiple_of(u64::from(LEAF) * sub);
-    Pass { mode, leaves, sub: sub as u32, chunks, lanes, full }
+    // Interleaved leaves: a subgroup's leaves in one slot and R a multiple of them (so a subgroup's block lies wholly
+    // inside R or wholly past it), at least as many 16-byte words per lane as lanes.
+    let interleave = mode == LeafMode::VecR
+        && lanes > 0
+        && leaves >= lanes
+        && 4 * sub >= u64::from(lanes)
+        && (v.r as u64).is_multiple_of(u64::from(LEAF) * sub * u64::from(lanes));
+    Pass { mode, leaves, sub: sub as u32, chunks, lanes, full, interleave }
 }
 
 fn encode_pass(
@@ -206,17 +217,6 @@ fn encode_pass(
 ) -> Result<()> {
     let device = rec.device().clone();
     let name = op.name();
-    let variant = PassVariant {
-        op,
-        dtype,
-        first: src.first,
-        mode: pass.mode,
-        sub: pass.sub,
-        lanes: pass.lanes,
-        full: pass.full,
-        shared: pass.leaves > pass.lanes.max(1),
-    };
-    let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
     let limits = device.limits().clone();
     let v = &src.view;
     let mut dispatches = Vec::new();
@@ -236,7 +236,34 @@ fn encode_pass(
                 reason: format!("{total} workgroups pass the adapter's grid"),
             });
         }
-        let groups = grid_2d(total as u32, max_dim);
+        let n_chunks = x.c1 - x.c0;
+        // The direct grid where it fits (no division per invocation), else one folded from a linear index.
+        let (grid, groups) = if col_groups <= u64::from(max_dim) && n_chunks <= u64::from(max_dim) {
+            (Grid::Direct, (col_groups as u32, n_chunks as u32))
+        } else {
+            (Grid::Folded, grid_2d(total as u32, max_dim))
+        };
+        let pairs = if v.inner == 1 {
+            Pairs::Rows
+        } else if x.o1 - x.o0 == 1 {
+            Pairs::OneRow
+        } else {
+            Pairs::General
+        };
+        let variant = PassVariant {
+            op,
+            dtype,
+            first: src.first,
+            mode: pass.mode,
+            sub: pass.sub,
+            lanes: pass.lanes,
+            full: pass.full,
+            shared: pass.leaves > pass.lanes.max(1),
+            interleave: pass.interleave,
+            pairs,
+            grid,
+        };
+        let pipeline = device.pipeline(KernelKey::Reduce(variant), || variant.wgsl())?;
         let first_elem = x.window.map_or(0, |w| w.first_elem) as i64;
         let params: [u32; 16] = [
             v.r as u32,

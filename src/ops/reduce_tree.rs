@@ -13,9 +13,7 @@ pub(super) fn shuffle_down_fn(arg: bool) -> String {
 }
 
 /// One leaf per slot: the leaf is the slot's result.
-const NO_TREE: &str = "for (var t = 0u; t < W; t++) {
-        finish(c, q, o, i, t, acc[t]);
-    }";
+const NO_TREE: &str = "finish_all(c, q, o, i, acc);";
 
 /// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
 ///
@@ -45,9 +43,11 @@ pub(super) fn tree_code(lanes: u32, shared: bool) -> String {
         }
     }
     if l == 0u {
+        var root: array<Acc, W>;
         for (var t = 0u; t < W; t++) {
-            finish(c, q, o, i, t, sh[at + t]);
+            root[t] = sh[at + t];
         }
+        finish_all(c, q, o, i, root);
     }"
         .to_string();
     }
@@ -103,12 +103,51 @@ pub(super) fn tree_code(lanes: u32, shared: bool) -> String {
     code += &format!("        {{\n{}        }}\n", levels("b", "n").replace("        ", "            "));
     code += "        let sf = li >> countTrailingZeros(n);
         if (li & (n - 1u)) == 0u && sf < slots {
-            let qf = (g % p.col_groups) * slots + sf;
-            let ofin = p.o0 + qf / p.inner;
-            finish(c, qf, ofin, qf - (ofin - p.o0) * p.inner, 0u, b);
+            let qf = col * slots + sf;
+            let oif = split_q(qf);
+            finish(c, qf, oif.x, oif.y, 0u, b);
         }
     }";
     code
+}
+
+/// The pairwise tree over `n` values (a power of two) of `width` components each, as code in post-order: value
+/// `j`'s code (`load(j)`: its statements and the names of its components) comes just before the first combine
+/// that needs it, so at most log2(n) + 1 values per component are live at once (measured on lavapipe against all
+/// loads first, then the tree: the first-dim sum of [4096, 4096] f32 ~4% faster). Returns (code, the root's names).
+pub(super) fn tree_post_order(
+    n: usize,
+    width: usize,
+    prefix: &str,
+    load: &mut dyn FnMut(usize) -> (String, Vec<String>),
+) -> (String, Vec<String>) {
+    fn walk(
+        lo: usize,
+        hi: usize,
+        width: usize,
+        prefix: &str,
+        code: &mut String,
+        load: &mut dyn FnMut(usize) -> (String, Vec<String>),
+    ) -> Vec<String> {
+        if hi - lo == 1 {
+            let (c, names) = load(lo);
+            *code += &c;
+            return names;
+        }
+        let mid = (lo + hi) / 2;
+        let a = walk(lo, mid, width, prefix, code, load);
+        let b = walk(mid, hi, width, prefix, code, load);
+        (0..width)
+            .map(|t| {
+                let name = format!("{prefix}{lo}_{hi}_{t}");
+                *code += &format!("    let {name} = combine({}, {});\n", a[t], b[t]);
+                name
+            })
+            .collect()
+    }
+    let mut code = String::new();
+    let root = walk(0, n, width, prefix, &mut code, load);
+    (code, root)
 }
 
 /// The pairwise tree over named values (a power-of-two count), as code; returns (code, name of the root).
