@@ -48,6 +48,7 @@ pub(crate) mod matmul_wgsl;
 pub(crate) mod reduce_exact;
 mod reduce_interleave;
 pub(crate) mod reduce_kernel;
+mod reduce_leaf;
 pub(crate) mod reduce_split;
 mod reduce_tree;
 pub(crate) mod reduce_wgsl;
