@@ -237,13 +237,18 @@ fn encode_pass(
             });
         }
         let n_chunks = x.c1 - x.c0;
-        // The direct grid where it fits (no division per invocation), else one folded from a linear index.
-        let (grid, groups) = if col_groups <= u64::from(max_dim) && n_chunks <= u64::from(max_dim) {
+        // The direct grid where it fits and pair indices split by their form, so that no invocation divides; only
+        // for one-word accumulators (the memory-bound kernels): 64-bit and f64 ones do far more work per invocation
+        // than a division, and each form is another pipeline to compile (seconds for the soft-float kernels).
+        let light = acc_words(op, dtype) == 1;
+        let (grid, groups) = if light && col_groups <= u64::from(max_dim) && n_chunks <= u64::from(max_dim) {
             (Grid::Direct, (col_groups as u32, n_chunks as u32))
         } else {
             (Grid::Folded, grid_2d(total as u32, max_dim))
         };
-        let pairs = if v.inner == 1 {
+        let pairs = if !light {
+            Pairs::General
+        } else if v.inner == 1 {
             Pairs::Rows
         } else if x.o1 - x.o0 == 1 {
             Pairs::OneRow
