@@ -1,6 +1,7 @@
 //! Elementwise (and cast) kernel time against the vectorised roof (`shaders/bench_roof.wgsl`): the best plain WGSL
 //! kernel on the same adapter moving the same bytes per element — vec4 loads and stores, 1, 2 or 4 vec4 words per
-//! invocation, the fastest kept — with ndarray on the host for the same work as context.
+//! invocation blocked or 4 interleaved across groups of 8 invocations, the fastest kept — with ndarray on the host
+//! for the same work as context.
 //!
 //! ```text
 //! cargo bench --bench elementwise            # 9 rounds
@@ -26,16 +27,21 @@ use wgpu_tensor::{Array, DType, Device, DeviceOptions};
 const N: usize = 16 << 20;
 const SIDE: usize = 4096;
 
-/// The roofs of `inputs` → `out` bytes per element, 1, 2 and 4 vec4 words per invocation (and optional work).
+/// (vec4 words per invocation, interleave) of the roof candidates: 1, 2 and 4 words blocked, 4 interleaved across
+/// groups of 8 invocations (see [`RoofShape::interleave`]).
+const ROOF_SHAPES: [(u32, u32); 4] = [(1, 1), (2, 1), (4, 1), (4, 8)];
+
+/// The roofs of `inputs` → `out` bytes per element (and optional work), one per [`ROOF_SHAPES`] entry.
 fn roofs(device: &Device, inputs: &[u32], out: u32, work: &'static str, n: usize) -> Vec<(String, Box<dyn FnMut()>)> {
-    [1, 2, 4]
+    ROOF_SHAPES
         .into_iter()
-        .map(|vec4s| {
-            let shape = RoofShape { inputs: inputs.to_vec(), out, vec4s, work };
+        .map(|(vec4s, interleave)| {
+            let shape = RoofShape { inputs: inputs.to_vec(), out, vec4s, work, interleave };
             let r = Roof::new(device.wgpu_device(), device.wgpu_queue(), shape, n as u64);
             let d = device.clone();
             let run: Box<dyn FnMut()> = Box::new(move || r.run(d.wgpu_device(), d.wgpu_queue()));
-            (format!("x{vec4s}"), run)
+            let name = if interleave == 1 { format!("x{vec4s}") } else { format!("x{vec4s}/{interleave}") };
+            (name, run)
         })
         .collect()
 }
@@ -77,7 +83,7 @@ fn main() {
         let (pa, pb) =
             (portable.upload(&Array::from(a.clone())).unwrap(), portable.upload(&Array::from(b.clone())).unwrap());
         let mut entries = vec![Entry::new("device add", device_op(&device, move || ta.add(&tb).unwrap()))];
-        let roof = entries.len()..entries.len() + 3;
+        let roof = entries.len()..entries.len() + ROOF_SHAPES.len();
         entries.extend(roofs(&device, &[4, 4], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         entries.push(Entry::new("portable add", device_op(&portable, move || pa.add(&pb).unwrap())));
         let (ha, hb) = (ndarray::Array1::from(a), ndarray::Array1::from(b));
@@ -94,7 +100,7 @@ fn main() {
         let want: Vec<f32> = a.iter().enumerate().map(|(i, x)| x + row[i % SIDE]).collect();
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "row-broadcast add differs from the host");
         let mut entries = vec![Entry::new("device add row", device_op(&device, move || ta.add(&tr).unwrap()))];
-        let roof = entries.len()..entries.len() + 3;
+        let roof = entries.len()..entries.len() + ROOF_SHAPES.len();
         entries.extend(roofs(&device, &[4, 4], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let ha = ndarray::Array2::from_shape_vec((SIDE, SIDE), a).unwrap();
         let hr = ndarray::Array2::from_shape_vec((1, SIDE), row).unwrap();
@@ -111,7 +117,7 @@ fn main() {
         let want: Vec<i64> = a.iter().zip(&b).map(|(x, y)| x.wrapping_add(*y)).collect();
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "i64 add differs from the host");
         let mut entries = vec![Entry::new("portable add", device_op(&portable, move || ta.add(&tb).unwrap()))];
-        let roof = entries.len()..entries.len() + 3;
+        let roof = entries.len()..entries.len() + ROOF_SHAPES.len();
         entries
             .extend(roofs(&portable, &[8, 8], 8, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let (ha, hb) = (ndarray::Array1::from(a), ndarray::Array1::from(b));
@@ -123,7 +129,7 @@ fn main() {
         let a = random_f32(&mut rng, N, -80.0, 80.0);
         let ta = device.upload(&Array::from(a.clone())).unwrap();
         let mut entries = vec![Entry::new("device exp", device_op(&device, move || ta.exp().unwrap()))];
-        let roof = entries.len()..entries.len() + 3;
+        let roof = entries.len()..entries.len() + ROOF_SHAPES.len();
         entries.extend(roofs(&device, &[4], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let builtin = "acc = bitcast<vec4<u32>>(exp(bitcast<vec4<f32>>(acc)));";
         entries.extend(
@@ -141,7 +147,7 @@ fn main() {
         let want: Vec<f32> = a.iter().map(|&x| x as f32).collect();
         assert_eq!(got.as_bytes(), Array::from(want).as_bytes(), "i64 -> f32 differs from the host");
         let mut entries = vec![Entry::new("portable cast", device_op(&portable, move || ta.cast(DType::F32).unwrap()))];
-        let roof = entries.len()..entries.len() + 3;
+        let roof = entries.len()..entries.len() + ROOF_SHAPES.len();
         entries.extend(roofs(&portable, &[8], 4, "", N).into_iter().map(|(n, r)| Entry::new(format!("roof {n}"), r)));
         let ha = ndarray::Array1::from(a);
         entries.push(Entry::new("host ndarray", Box::new(move || drop(std::hint::black_box(ha.mapv(|x| x as f32))))));

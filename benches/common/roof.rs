@@ -23,6 +23,10 @@ pub struct RoofShape {
     pub out: u32,
     /// vec4 words of the narrowest stream per invocation (1, 2 or 4).
     pub vec4s: u32,
+    /// 1: invocation u moves words u·w … u·w + w − 1 of each stream (w its words per invocation). L > 1: groups of
+    /// L consecutive invocations move a block of L·w words, invocation k of a group words k, k + L, k + 2L, … (on
+    /// lavapipe, whose SIMD batches are 8 invocations, such reads measured faster than blocked ones).
+    pub interleave: u32,
     /// WGSL statements run on `acc` (the xor of the loaded words plus the word's index) before each store, so once
     /// per stored element: empty for the pure roof, e.g. a built-in function to time beside it.
     pub work: &'static str,
@@ -31,6 +35,14 @@ pub struct RoofShape {
 impl RoofShape {
     fn narrowest(&self) -> u32 {
         self.inputs.iter().copied().chain([self.out]).min().unwrap_or(4)
+    }
+
+    /// The index of word `v` (of `w` per invocation) of invocation `u`.
+    fn word(&self, w: u32, v: u32) -> String {
+        match self.interleave {
+            1 => format!("u * {w}u + {v}u"),
+            l => format!("(u / {l}u) * {}u + u % {l}u + {}u", l * w, v * l),
+        }
     }
 
     /// Elements per invocation: `vec4s` vec4 words of the narrowest stream.
@@ -52,20 +64,21 @@ impl RoofShape {
             writeln!(bindings, "@group(0) @binding({binding}) var<storage, read> in{k}: array<vec4<u32>>;").ok();
             let w = self.words(b);
             for v in 0..w {
-                writeln!(loads, "    acc ^= in{k}[u * {w}u + {v}u];").ok();
+                writeln!(loads, "    acc ^= in{k}[{}];", self.word(w, v)).ok();
             }
         }
         let wo = self.words(self.out);
         let mut stores = String::new();
         for v in 0..wo {
             if self.work.is_empty() {
-                writeln!(stores, "    out[u * {wo}u + {v}u] = acc + vec4<u32>({v}u);").ok();
+                writeln!(stores, "    out[{}] = acc + vec4<u32>({v}u);", self.word(wo, v)).ok();
             } else {
                 // The work runs on every stored word, so a built-in runs once per element as the op does.
                 writeln!(
                     stores,
-                    "    {{\n        var acc = acc + vec4<u32>({v}u);\n        {}\n        out[u * {wo}u + {v}u] = acc;\n    }}",
-                    self.work
+                    "    {{\n        var acc = acc + vec4<u32>({v}u);\n        {}\n        out[{}] = acc;\n    }}",
+                    self.work,
+                    self.word(wo, v)
                 )
                 .ok();
             }
@@ -116,7 +129,7 @@ impl Roof {
             cache: None,
         });
         let e = u64::from(shape.per_invocation());
-        let invocations = n.div_ceil(e);
+        let invocations = n.div_ceil(e).next_multiple_of(u64::from(shape.interleave.max(1)));
         let buffer = |bytes: u32, usage| {
             let size = (invocations * u64::from(shape.words(bytes)) * 16).max(16);
             device.create_buffer(&wgpu::BufferDescriptor {

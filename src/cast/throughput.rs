@@ -53,6 +53,7 @@ fn kernel_vs_roof_throughput() {
                     out: to.size_in_bytes() as u32,
                     vec4s,
                     work: "",
+                    interleave: 1,
                 };
                 Roof::new(wd, wq, shape, N)
             })
