@@ -87,8 +87,13 @@ fn bench(c: &mut Criterion) {
             })
         });
         // The vec4 roof, 2 vec4 words per invocation (see benches/elementwise.rs for the 1/2/4 comparison).
-        let shape =
-            RoofShape { inputs: vec![from.size_in_bytes() as u32], out: to.size_in_bytes() as u32, vec4s: 2, work: "", interleave: 1 };
+        let shape = RoofShape {
+            inputs: vec![from.size_in_bytes() as u32],
+            out: to.size_in_bytes() as u32,
+            vec4s: 2,
+            work: "",
+            interleave: 1,
+        };
         let (wd, wq) = (device.wgpu_device(), device.wgpu_queue());
         let roof = Roof::new(wd, wq, shape, N as u64);
         group.bench_function("device roof, warm output", |b| b.iter(|| roof.run(wd, wq)));
