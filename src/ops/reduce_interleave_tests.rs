@@ -6,20 +6,9 @@ use rand::{SeedableRng, rngs::StdRng};
 
 use super::reduce_kernel::plan_pass;
 use super::reduce_split::Geometry;
-use super::reduce_tests::{V, random_bits, reference, run_on, same, to_array};
+use super::reduce_tests::{OPS, V, random_bits, reference, run_on, same, to_array};
 use super::reduce_wgsl::{ReduceOp, output_dtype};
 use crate::{DType, Device};
-
-const OPS: [ReduceOp; 8] = [
-    ReduceOp::Sum,
-    ReduceOp::Prod,
-    ReduceOp::Max,
-    ReduceOp::Min,
-    ReduceOp::ArgMax,
-    ReduceOp::ArgMin,
-    ReduceOp::Any,
-    ReduceOp::All,
-];
 
 fn contiguous(outer: usize, r: usize) -> Geometry {
     Geometry { offset: 0, outer, r, inner: 1, outer_stride: r as isize, r_stride: 1, inner_stride: 1 }

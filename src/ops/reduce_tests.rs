@@ -354,7 +354,8 @@ fn random_f64(rng: &mut StdRng, op: ReduceOp, edge: bool) -> f64 {
     m * 2f64.powi(rng.random_range(-40..40))
 }
 
-const OPS: [ReduceOp; 8] = [
+/// Every reduction.
+pub(super) const OPS: [ReduceOp; 8] = [
     ReduceOp::Sum,
     ReduceOp::Prod,
     ReduceOp::Max,
