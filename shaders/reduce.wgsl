@@ -6,9 +6,11 @@
 // workgroup shape, the chunking into dispatches, or the other dims.
 //
 // Composed by src/ops/reduce_wgsl.rs: the accumulator type Acc with identity(), combine(a, b) (a holds the lower r),
-// the source loads, store_acc(), the leaf code for the load mode, the slot/leaf mapping of the invocations and the
-// workgroup tree over the leaves (in workgroup memory with a barrier per level, or its first levels by subgroup
-// shuffles on CPU adapters: the same pairs combined either way).
+// the source loads, store_acc(), the leaf code for the load mode (src/ops/reduce_leaf.rs; on CPU adapters a
+// subgroup's leaves may be loaded interleaved across its lanes and handed out by shuffles, reduce_interleave.rs),
+// the grid and pair-index forms, the slot/leaf mapping of the invocations and the workgroup tree over the leaves (in
+// workgroup memory with a barrier per level, or its first levels by subgroup shuffles on CPU adapters: the same
+// pairs combined either way).
 
 struct Params {
     // This dispatch: outer rows o0.., `n_p` (o, i) pairs, chunks c0.. (c_count of them).
