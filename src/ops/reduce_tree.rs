@@ -12,8 +12,8 @@ pub(super) fn shuffle_down_fn(arg: bool) -> String {
     format!("fn shuffle_down(a: Acc, d: u32) -> Acc {{\n    return {body};\n}}\n")
 }
 
-/// One leaf per slot: the leaf is the slot's result.
-const NO_TREE: &str = "finish_all(c, q, o, i, acc);";
+/// One leaf per slot, or each leaf a partial of its own (`split`, partial c·leaves + l): no tree in the workgroup.
+const NO_TREE: &str = "finish_all(c * leaves + l, q, o, i, acc);";
 
 /// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
 ///

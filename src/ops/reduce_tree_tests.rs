@@ -1,8 +1,8 @@
 //! The workgroup tree of a reduction pass for every number of leaves per workgroup (1 to 256), on the default
-//! device (on a CPU adapter with subgroups: its first levels by subgroup shuffles) and on the portable path (all
-//! levels in workgroup memory): both must give the host tree's bits, for one-word accumulators, 64-bit ones and the
-//! (value, index) pairs of argmax, with vector and scalar leaves, masked per element (R not a multiple of the leaf)
-//! or per leaf (R a multiple of it).
+//! device (on a CPU adapter with subgroups: its first levels by subgroup shuffles), on the portable path (on a CPU
+//! adapter: each leaf a partial of its own) and with every level in workgroup memory (the GPU path, forced): all
+//! must give the host tree's bits, for one-word accumulators, 64-bit ones and the (value, index) pairs of argmax,
+//! with vector and scalar leaves, masked per element (R not a multiple of the leaf) or per leaf (R a multiple of it).
 
 use rand::{SeedableRng, rngs::StdRng};
 
@@ -65,5 +65,15 @@ fn every_leaf_count_gives_the_host_tree_on_the_default_device() {
 fn every_leaf_count_gives_the_host_tree_on_the_portable_path() {
     let dev = Device::with_options(DeviceOptions { native_extensions: false, ..Default::default() }).unwrap();
     assert_eq!(dev.native().subgroup_size, None, "the portable path has no subgroups");
+    // On a CPU adapter: each leaf a partial of its own (no barrier).
     every_leaf_count(&dev, "portable path");
+}
+
+#[test]
+fn every_leaf_count_gives_the_host_tree_in_workgroup_memory() {
+    // The tree GPUs run without subgroups: every level in workgroup memory, a barrier per level.
+    let dev = Device::with_options(DeviceOptions { native_extensions: false, ..Default::default() }).unwrap();
+    super::reduce_kernel::BARRIER_TREE.with(|c| c.set(true));
+    every_leaf_count(&dev, "workgroup-memory tree");
+    super::reduce_kernel::BARRIER_TREE.with(|c| c.set(false));
 }
