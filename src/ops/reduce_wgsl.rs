@@ -168,7 +168,9 @@ pub(crate) struct PassVariant {
     /// The leaves of a subgroup loaded together, interleaved across its lanes (`reduce_interleave.rs`): along R
     /// with 16-byte loads (`VecR`), `full`, `lanes > 0`, and R a multiple of `lanes` leaves.
     pub interleave: bool,
+    /// How the dispatch splits a pair index into (o, i) (a division only in the general form).
     pub pairs: Pairs,
+    /// How the dispatch's grid maps onto (chunk, column group) (a division only when folded).
     pub grid: Grid,
 }
 
