@@ -17,11 +17,12 @@
 //! at per-lane addresses is a loop over the lanes, integer division too, and both sides of every branch run): the
 //! first levels of the workgroup tree run as subgroup shuffles where subgroups are consecutive invocations (one
 //! barrier in all), and without such subgroups (GL, the portable path) each leaf is a partial of its own for the
-//! next pass (no barrier at all); a pass whose tree needs no workgroup memory has no barrier; where R is a multiple of the leaf
-//! the leaves are masked whole, not per element, and their loads are one per-lane start plus uniform steps; where R
-//! is a multiple of a subgroup's leaves the subgroup loads them interleaved across its lanes and a butterfly of
-//! shuffles hands each lane its own (`reduce_interleave.rs`); the grid is (column group, chunk) and pair indices
-//! split without a division wherever they can be. Every variant combines the same pairs: the same bits.
+//! next pass (no barrier at all); a pass whose tree needs no workgroup memory has no barrier; where R is a multiple
+//! of the leaf the leaves are masked whole, not per element, and their loads are one per-lane start plus uniform
+//! steps; where R is a multiple of a subgroup's leaves the subgroup loads them interleaved across its lanes and a
+//! butterfly of shuffles hands each lane its own (`reduce_interleave.rs`); the grid is (column group, chunk) and
+//! pair indices split without a division wherever they can be. Every variant combines the same pairs: the same
+//! bits.
 
 use super::reduce_split::{Geometry, check, split};
 use super::reduce_wgsl::{

@@ -15,7 +15,8 @@ pub(super) fn shuffle_down_fn(arg: bool) -> String {
 /// One leaf per slot, or each leaf a partial of its own (`split`, partial c·leaves + l): no tree in the workgroup.
 const NO_TREE: &str = "finish_all(c * leaves + l, q, o, i, acc);";
 
-/// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` of each slot's root.
+/// The workgroup tree over the leaves of each slot (in `acc`, of width W), ending in `finish` (or `finish_all`) of
+/// each slot's root.
 ///
 /// Without `shared` (at most `lanes` leaves per slot, or one without subgroups) no workgroup memory and no barrier.
 /// `lanes == 0`: every level in workgroup memory, a barrier per level. Otherwise (W = 1, invocation `li` holding
@@ -152,18 +153,6 @@ pub(super) fn tree_post_order(
 
 /// The pairwise tree over named values (a power-of-two count), as code; returns (code, name of the root).
 pub(super) fn tree(names: Vec<String>, prefix: &str) -> (String, String) {
-    let mut code = String::new();
-    let mut level = names;
-    let mut depth = 0;
-    while level.len() > 1 {
-        let mut next = Vec::new();
-        for (j, pair) in level.chunks(2).enumerate() {
-            let name = format!("{prefix}{depth}_{j}");
-            code += &format!("    let {name} = combine({}, {});\n", pair[0], pair[1]);
-            next.push(name);
-        }
-        level = next;
-        depth += 1;
-    }
-    (code, level.remove(0))
+    let (code, mut root) = tree_post_order(names.len(), 1, prefix, &mut |j| (String::new(), vec![names[j].clone()]));
+    (code, root.remove(0))
 }
